@@ -1,0 +1,3 @@
+"""numcnn: convolutional neural networks from scratch on NumPy, with numba kernels and Keras' API."""
+
+__version__ = "0.1.0"
