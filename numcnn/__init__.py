@@ -1,3 +1,41 @@
-"""numcnn: convolutional neural networks from scratch on NumPy, with numba kernels and Keras' API."""
+"""numcnn: convolutional neural networks from scratch on NumPy, with numba kernels and Keras' API.
+
+``import numcnn as keras`` gives the names a Keras MNIST notebook uses: ``numcnn.utils.to_categorical``,
+``numcnn.layers``, ``numcnn.models.Sequential``, ``numcnn.datasets.mnist``, ``numcnn.backend``.
+"""
+
+from numcnn import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    utils,
+)
+from numcnn.layers import Input
+from numcnn.models import Sequential, load_model
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Input",
+    "Sequential",
+    "load_model",
+    "activations",
+    "backend",
+    "callbacks",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "utils",
+    "__version__",
+]

@@ -1,0 +1,81 @@
+"""``Conv2D`` (alias ``Convolution2D``): 2-D convolution through im2col and one matrix product."""
+
+from __future__ import annotations
+
+from numcnn import backend, initializers
+from numcnn._checks import positive_int
+from numcnn.layers._spatial import SpatialMixin
+from numcnn.layers.base import ActivatedLayer
+
+
+class Conv2D(SpatialMixin, ActivatedLayer):
+    """2-D convolution, Keras' arguments and weight layout.
+
+    Input ``(N, H, W, C)`` (``channels_last``) or ``(N, C, H, W)``; output ``(N, OH, OW, filters)`` (or
+    channels first) with ``OH = floor((H + pad_top + pad_bottom - kh) / sh) + 1`` (likewise ``OW``).
+    Weights: ``kernel`` ``(kh, kw, C, filters)``, ``bias`` ``(filters,)``.
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        data_format=None,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        self.filters = positive_int("filters", filters)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self._init_spatial("kernel_size", kernel_size, strides, padding, data_format, strides_default=(1, 1))
+        super().__init__(activation=activation, **kwargs)
+        self.kernel_size = self.window
+        self.input_gradient = True  # the model turns this off for the first layer
+        self._x = None
+
+    def compute_output_shape(self, input_shape):
+        oh, ow = self._spatial_output(input_shape)
+        return self._shape_from_hwc(input_shape[0], oh, ow, self.filters)
+
+    def build(self, input_shape):
+        _, _, channels = self._hwc(input_shape)
+        self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        super().build(input_shape)
+
+    def forward_linear(self, x, training=False):
+        self._x = self._to_nhwc(x)
+        z = backend.ops().conv2d_forward(
+            self._x, self.params["kernel"], self.params.get("bias"), self.strides, self.pads
+        )
+        return self._from_nhwc(z)
+
+    def backward_linear(self, dz):
+        dx, dkernel, dbias = backend.ops().conv2d_backward(
+            self._to_nhwc(dz), self._x, self.params["kernel"], self.strides, self.pads, self.input_gradient
+        )
+        self.grads["kernel"] = dkernel
+        if self.use_bias:
+            self.grads["bias"] = dbias
+        return None if dx is None else self._from_nhwc(dx)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            **self._spatial_config("kernel_size"),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+Convolution2D = Conv2D
+
