@@ -1,0 +1,468 @@
+"""Optimizers with Keras 3's update rules and defaults: SGD, RMSprop, Adagrad, Adam, AdamW.
+
+The model calls ``opt.apply(params, grads)`` once per batch with two dicts sharing their keys
+(``"conv2d_1/kernel"``, …). Every step takes the same path through the base class: validate everything →
+clip the gradients (``clipnorm`` / ``global_clipnorm`` / ``clipvalue``) → decoupled weight decay → the
+subclass's update rule, per key and per cache-sized chunk → ``iterations += 1``. Parameters are updated in
+place, in their own dtype, with in-place NumPy ops on one reused scratch buffer, so float32 stays float32
+and no temporaries pile up. The optimizer owns its per-parameter state (moments, velocities), keyed like
+``params`` and created on first sight of a key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from numcnn import schedules
+from numcnn._checks import fraction, invalid, is_int, positive_float
+
+# Keras config entries numcnn does not implement; a Keras config is accepted when they hold these defaults.
+_KERAS_ONLY = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+
+
+# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, which makes Adam on the
+# notebook's 1.2 M float32 params ~1.9x faster than whole-array passes (3.6 ms -> 1.9 ms a step).
+_CHUNK = 1 << 16
+
+
+def _chunks(param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]):
+    """Yield ``(param, grad, state)`` views over consecutive flat slices (whole arrays if not contiguous)."""
+    if param.size <= _CHUNK or not all(a.flags.c_contiguous for a in (param, *state.values())):
+        yield param, grad, state
+        return
+    flat_p, flat_g = param.reshape(-1), grad.reshape(-1)  # views: param and state are C-contiguous
+    flat_state = {slot: a.reshape(-1) for slot, a in state.items()}
+    for i in range(0, param.size, _CHUNK):
+        part = slice(i, i + _CHUNK)
+        yield flat_p[part], flat_g[part], {slot: a[part] for slot, a in flat_state.items()}
+
+
+def _non_negative(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise invalid(name, "a non-negative number", value, TypeError)
+    if not math.isfinite(value) or value < 0:
+        raise invalid(name, "a non-negative number", value)
+    return float(value)
+
+
+def _closed_fraction(name: str, value) -> float:
+    return fraction(name, value, high_inclusive=True)
+
+
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise invalid(name, "a bool", value, TypeError)
+    return bool(value)
+
+
+def _bad(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
+    """The house-style message when the received value is an array or dict too big to print."""
+    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
+
+
+class Optimizer:
+    """Base class. A subclass sets its hyper-parameters, then calls ``super().__init__``, and implements:
+
+    - ``_hyper``: its hyper-parameter names → their check (run at construction and before every step,
+      also feeding ``get_config``);
+    - ``_slots()``: the state arrays it keeps per parameter → their initial value;
+    - ``_update(param, grad, state, lr)``: update ``param`` in place from ``grad`` (same shape and dtype)
+      and ``state`` (dict slot → array, same shape and dtype), at learning rate ``lr`` (a float).
+    """
+
+    _default_name = "optimizer"
+    _hyper: dict = {}
+    _all_slots: tuple[str, ...] = ()
+
+    def __init__(
+        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None
+    ):
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = self._default_name if name is None else str(name)
+        self.iterations = 0
+        self._state: dict[str, dict[str, np.ndarray]] = {}  # key -> slot -> array
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # dtype -> flat buffer, as large as the largest chunk
+        self._validate()
+
+    # -- hyper-parameters -------------------------------------------------------------------------------
+
+    @property
+    def learning_rate(self):
+        """A non-negative float or a ``LearningRateSchedule``; ``current_learning_rate()`` gives the value."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, dict):
+            value = schedules.get(value)
+        if not isinstance(value, schedules.LearningRateSchedule):
+            value = _non_negative("learning_rate", value)  # 0 is allowed, as in Keras: a frozen run
+        self._learning_rate = value
+
+    def current_learning_rate(self) -> float:
+        """The learning rate of the next update: the schedule evaluated at ``iterations``, as Keras does."""
+        lr = self._learning_rate
+        value = lr(self.iterations) if isinstance(lr, schedules.LearningRateSchedule) else lr
+        return _non_negative("learning_rate", value)  # a schedule may return anything
+
+    def _validate(self) -> None:
+        # Re-run before every step: attributes are public and may have been changed since construction.
+        if not is_int(self.iterations) or self.iterations < 0:
+            raise invalid("iterations", "a non-negative integer", self.iterations)
+        if self.weight_decay is not None:
+            self.weight_decay = _non_negative("weight_decay", self.weight_decay)
+        for name in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, name) is not None:
+                setattr(self, name, positive_float(name, getattr(self, name)))
+        for name, check in self._hyper.items():
+            setattr(self, name, check(name, getattr(self, name)))
+        clips = {k: getattr(self, k) for k in ("clipnorm", "clipvalue", "global_clipnorm")}
+        if sum(v is not None for v in clips.values()) > 1:
+            received = ", ".join(f"{k}={v!r}" for k, v in clips.items())
+            raise _bad("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+
+    def get_config(self) -> dict:
+        lr = self._learning_rate
+        is_schedule = isinstance(lr, schedules.LearningRateSchedule)
+        config = {
+            "name": self.name,
+            "learning_rate": schedules.serialize(lr) if is_schedule else lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+        config.update({name: getattr(self, name) for name in self._hyper})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        for key, default in _KERAS_ONLY.items():
+            value = config.pop(key, default)
+            if value != default:
+                raise invalid(key, f"{default!r} (numcnn does not implement it)", value)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+    # -- the step -----------------------------------------------------------------------------------------
+
+    def apply(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update every ``params[key]`` in place from ``grads[key]``; ``grads`` is never modified.
+
+        Both dicts map the same keys to arrays of equal shapes; params must be writable floating arrays
+        (their dtype is kept). Everything is checked before anything changes.
+        """
+        self._validate()
+        lr = self.current_learning_rate()
+        self._check_arrays(params, grads)
+        grads = self._clipped(params, grads)
+        decay = self.weight_decay * lr if self.weight_decay else 0.0
+        for key, param in params.items():
+            for p, g, state in _chunks(param, grads[key], self._state_for(key, param)):
+                if decay:  # Keras' decoupled decay, before the update rule: p ← p − p·wd·lr
+                    p -= np.multiply(p, decay, out=self._scratch_like(p))
+                self._update(p, g, state, lr)
+        self.iterations += 1
+
+    def _check_arrays(self, params, grads) -> None:
+        for name, arrays in (("params", params), ("grads", grads)):
+            if not isinstance(arrays, Mapping):
+                raise _bad(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
+        if params.keys() != grads.keys():
+            missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
+            received = f"keys {sorted(grads)} (missing {missing}, unexpected {extra})"
+            raise _bad("grads", f"the keys of params {sorted(params)}", received)
+        for key, param in params.items():
+            grad = grads[key]
+            for name, a in (("params", param), ("grads", grad)):
+                if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
+                    kind = f"{a.dtype} array" if isinstance(a, np.ndarray) else type(a).__name__
+                    raise _bad(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
+            if not param.flags.writeable:
+                raise _bad("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
+            if grad.shape != param.shape:
+                expected = f"grads[{key!r}] of shape {param.shape} like params[{key!r}]"
+                raise _bad("grads", expected, f"grads[{key!r}].shape={grad.shape}")
+            for slot, a in self._state.get(key, {}).items():
+                if a.shape != param.shape:
+                    expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
+                    raise _bad("params", expected, f"params[{key!r}].shape={param.shape}")
+
+    def _clipped(self, params, grads) -> dict[str, np.ndarray]:
+        """Gradients cast to their param's dtype and clipped as Keras does; new arrays only where changed."""
+        out = {key: g.astype(params[key].dtype, copy=False) for key, g in grads.items()}
+        if self.clipnorm is not None:
+            for key, g in out.items():
+                norm = float(np.linalg.norm(g.reshape(-1)))
+                if norm > self.clipnorm:
+                    out[key] = g * (self.clipnorm / norm)
+        elif self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(np.linalg.norm(g.reshape(-1))) ** 2 for g in out.values()))
+            if norm > self.global_clipnorm:
+                scale = self.global_clipnorm / norm
+                out = {key: g * scale for key, g in out.items()}
+        elif self.clipvalue is not None:
+            out = {key: np.clip(g, -self.clipvalue, self.clipvalue) for key, g in out.items()}
+        return out
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    def _slots(self) -> dict[str, float]:
+        return {}
+
+    def _state_for(self, key: str, param: np.ndarray) -> dict[str, np.ndarray]:
+        state = self._state.setdefault(key, {})
+        for slot, initial in self._slots().items():
+            if slot not in state:
+                state[slot] = np.full(param.shape, initial, dtype=param.dtype)
+            elif state[slot].dtype != param.dtype:  # e.g. state loaded from a float64 file
+                state[slot] = state[slot].astype(param.dtype, order="C")
+        return state
+
+    def _scratch_like(self, param: np.ndarray) -> np.ndarray:
+        buffer = self._scratch.get(param.dtype)
+        if buffer is None or buffer.size < param.size:
+            buffer = self._scratch[param.dtype] = np.empty(param.size, dtype=param.dtype)
+        return buffer[: param.size].reshape(param.shape)
+
+    def state_dict(self) -> dict:
+        """``{'iterations': int, '<slot>/<key>': array, …}``: plain arrays and numbers (``np.savez``-able)."""
+        out: dict = {"iterations": self.iterations}
+        for key, state in self._state.items():
+            for slot, array in state.items():
+                out[f"{slot}/{key}"] = array.copy()
+        return out
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Restore what ``state_dict()`` returned, also after a round trip through ``np.savez``/``load``."""
+        if not isinstance(state, Mapping) or "iterations" not in state:
+            raise _bad("state", "a dict from state_dict()", f"a {type(state).__name__}", TypeError)
+        iterations = state["iterations"]
+        if isinstance(iterations, np.ndarray) and iterations.ndim == 0:
+            iterations = iterations.item()
+        if not is_int(iterations) or iterations < 0:
+            raise invalid("iterations", "a non-negative integer", iterations)
+        loaded: dict[str, dict[str, np.ndarray]] = {}
+        for name, array in state.items():
+            if name == "iterations":
+                continue
+            slot, _, key = str(name).partition("/")
+            if slot not in self._all_slots or not key:
+                expected = f"entries named '<slot>/<key>' with slot one of {list(self._all_slots)}"
+                raise _bad("state", expected, f"an entry named {name!r}")
+            if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
+                raise _bad(
+                    "state", "floating-point numpy arrays", f"state[{name!r}] of {type(array)}", TypeError
+                )
+            loaded.setdefault(key, {})[slot] = np.array(array, order="C")
+        self.iterations = int(iterations)
+        self._state = loaded
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum, Keras 3's form.
+
+    ``velocity = momentum·velocity − lr·g``; then ``p += velocity``, or with Nesterov
+    ``p += momentum·velocity − lr·g``.
+    """
+
+    _default_name = "SGD"
+    _hyper = {"momentum": _closed_fraction, "nesterov": _flag}
+    _all_slots = ("momentum",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        self.momentum, self.nesterov = momentum, nesterov
+        super().__init__(learning_rate, **kwargs)
+
+    def _slots(self):
+        return {"momentum": 0.0} if self.momentum else {}
+
+    def _update(self, param, grad, state, lr):
+        step = np.multiply(grad, lr, out=self._scratch_like(param))  # lr·g
+        if not self.momentum:
+            param -= step
+            return
+        velocity = state["momentum"]
+        velocity *= self.momentum
+        velocity -= step
+        if self.nesterov:
+            param -= step
+            param += np.multiply(velocity, self.momentum, out=step)
+        else:
+            param += velocity
+
+
+class RMSprop(Optimizer):
+    """Keras 3's RMSprop: ``v = ρv + (1−ρ)g²``; ``p −= lr·g / √(v + ε)`` (ε inside the root).
+
+    ``centered``: also ``mg = ρ·mg + (1−ρ)g`` and the root is ``√(v − mg² + ε)``. ``momentum > 0``:
+    ``mom = momentum·mom + lr·g/√(…)`` and ``p −= mom``.
+    """
+
+    _default_name = "rmsprop"
+    _hyper = {"rho": fraction, "momentum": _closed_fraction, "epsilon": _non_negative, "centered": _flag}
+    _all_slots = ("velocity", "momentum", "average_gradient")
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+        super().__init__(learning_rate, **kwargs)
+
+    def _slots(self):
+        names = ("velocity",) + ("momentum",) * bool(self.momentum) + ("average_gradient",) * self.centered
+        return dict.fromkeys(names, 0.0)
+
+    def _update(self, param, grad, state, lr):
+        s = self._scratch_like(param)
+        velocity = state["velocity"]
+        velocity *= self.rho
+        velocity += np.multiply(np.multiply(grad, grad, out=s), 1.0 - self.rho, out=s)
+        if self.centered:
+            average = state["average_gradient"]
+            average *= self.rho
+            average += np.multiply(grad, 1.0 - self.rho, out=s)
+            np.subtract(velocity, np.multiply(average, average, out=s), out=s)
+            s += self.epsilon
+        else:
+            np.add(velocity, self.epsilon, out=s)
+        np.sqrt(s, out=s)
+        np.divide(grad, s, out=s)
+        s *= lr  # s is now the increment lr·g/√denominator
+        if self.momentum:
+            momentum = state["momentum"]
+            momentum *= self.momentum
+            momentum += s
+            param -= momentum
+        else:
+            param -= s
+
+
+class Adagrad(Optimizer):
+    """``acc += g²``; ``p −= lr·g / √(acc + ε)``; ``acc`` starts at ``initial_accumulator_value``."""
+
+    _default_name = "adagrad"
+    _hyper = {"initial_accumulator_value": _non_negative, "epsilon": _non_negative}
+    _all_slots = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+        super().__init__(learning_rate, **kwargs)
+
+    def _slots(self):
+        return {"accumulator": self.initial_accumulator_value}
+
+    def _update(self, param, grad, state, lr):
+        s = self._scratch_like(param)
+        accumulator = state["accumulator"]
+        accumulator += np.multiply(grad, grad, out=s)
+        np.sqrt(np.add(accumulator, self.epsilon, out=s), out=s)
+        np.divide(grad, s, out=s)
+        s *= lr
+        param -= s
+
+
+class Adam(Optimizer):
+    """Adam in Keras' form (not PyTorch's): with ``t = iterations + 1``,
+
+    ``m += (1−β1)(g − m)``, ``v += (1−β2)(g² − v)``, ``α = lr·√(1−β2ᵗ)/(1−β1ᵗ)``, ``p −= α·m/(√v + ε)``.
+    ε is added to the uncorrected √v, so at step 1 it acts like ε/√(1−β2) ≈ 3.2e-6. ``amsgrad`` divides by
+    the running maximum of ``v`` instead.
+    """
+
+    _default_name = "adam"
+    _hyper = {"beta_1": fraction, "beta_2": fraction, "epsilon": _non_negative, "amsgrad": _flag}
+    _all_slots = ("momentum", "velocity", "velocity_hat")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        super().__init__(learning_rate, **kwargs)
+
+    def _slots(self):
+        return dict.fromkeys(("momentum", "velocity") + ("velocity_hat",) * self.amsgrad, 0.0)
+
+    def _update(self, param, grad, state, lr):
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        s = self._scratch_like(param)
+        m, v = state["momentum"], state["velocity"]
+        m += np.multiply(np.subtract(grad, m, out=s), 1.0 - self.beta_1, out=s)
+        np.multiply(grad, grad, out=s)
+        s -= v
+        v += np.multiply(s, 1.0 - self.beta_2, out=s)
+        if self.amsgrad:
+            v = np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(m, s, out=s)
+        s *= alpha
+        param -= s
+
+
+class AdamW(Adam):
+    """Adam with Keras' decoupled weight decay, applied before the Adam step: ``p −= p·weight_decay·lr``
+    (``lr`` the current learning rate, not Adam's α)."""
+
+    _default_name = "adamw"
+
+    def __init__(
+        self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs
+    ):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, **kwargs)
+
+    def _validate(self):
+        if self.weight_decay is None:
+            raise invalid("weight_decay", "a non-negative number", None, TypeError)
+        super()._validate()
+
+
+_OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam, "adamw": AdamW}
+
+
+def _lookup(name: str) -> type[Optimizer]:
+    cls = _OPTIMIZERS.get(name.lower())
+    if cls is None:
+        raise invalid("optimizer", f"one of {', '.join(map(repr, _OPTIMIZERS))}", name)
+    return cls
+
+
+def get(identifier) -> Optimizer:
+    """Resolve an optimizer from a name (``'adam'``, ``'Adam'``, …; Keras' defaults), an instance, a class,
+    or a ``{'class_name': ..., 'config': {...}}`` dict as ``serialize`` or Keras write it."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
+        config = identifier.get("config") or {}
+        if not isinstance(config, dict):
+            raise invalid("optimizer", "a dict under 'config'", identifier, TypeError)
+        return _lookup(identifier["class_name"]).from_config(config)
+    expected = "a name, an Optimizer or a {'class_name': ..., 'config': ...} dict"
+    raise invalid("optimizer", expected, identifier, TypeError)
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{'class_name': ..., 'config': {...}}``, the form ``get`` reads back."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "get", "serialize"]

@@ -1,0 +1,103 @@
+"""Learning-rate schedules, as ``keras.optimizers.schedules``.
+
+A schedule maps the optimizer's step (``iterations``: the number of updates done before the current one, as in
+Keras) to a learning rate. Optimizers accept a schedule wherever they accept a float ``learning_rate``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from numcnn._checks import invalid, is_int, positive_float
+
+
+class LearningRateSchedule:
+    """Base class: ``schedule(step) -> float`` for an integer ``step >= 0``, plus ``get_config()``."""
+
+    def __call__(self, step) -> float:
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _check_step(step) -> float:
+    """Steps are counts: a non-negative integer (a float is accepted if it is finite and >= 0)."""
+    if isinstance(step, bool) or not isinstance(step, numbers.Real):
+        raise invalid("step", "a non-negative integer", step, TypeError)
+    if not math.isfinite(step) or step < 0:
+        raise invalid("step", "a non-negative integer", step)
+    return float(step)
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``, the exponent floored if ``staircase``.
+
+    Example: ``ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)`` halves the rate every 100 steps
+    (smoothly; with ``staircase=True`` in jumps at steps 100, 200, …).
+    """
+
+    def __init__(
+        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"
+    ):
+        self.initial_learning_rate = positive_float("initial_learning_rate", initial_learning_rate)
+        # Keras takes an integer; a positive float is harmless (it only divides the step).
+        steps = positive_float("decay_steps", decay_steps)
+        self.decay_steps = int(decay_steps) if is_int(decay_steps) else steps
+        self.decay_rate = positive_float("decay_rate", decay_rate)
+        if not isinstance(staircase, bool):
+            raise invalid("staircase", "a bool", staircase, TypeError)
+        self.staircase = staircase
+        self.name = name
+
+    def __call__(self, step) -> float:
+        exponent = _check_step(step) / self.decay_steps
+        if self.staircase:
+            exponent = math.floor(exponent)
+        return self.initial_learning_rate * self.decay_rate**exponent
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+_SCHEDULES = {"ExponentialDecay": ExponentialDecay}
+
+
+def serialize(schedule: LearningRateSchedule) -> dict:
+    """``{'class_name': ..., 'config': {...}}``, the form Keras stores in an optimizer's config."""
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def get(identifier) -> LearningRateSchedule:
+    """A schedule from an instance or a ``{'class_name': ..., 'config': {...}}`` dict."""
+    if isinstance(identifier, LearningRateSchedule):
+        return identifier
+    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
+        cls = _SCHEDULES.get(identifier["class_name"])
+        if cls is None:
+            raise invalid("schedule", f"one of {', '.join(map(repr, _SCHEDULES))}", identifier["class_name"])
+        return cls.from_config(dict(identifier.get("config") or {}))
+    raise invalid(
+        "schedule",
+        "a LearningRateSchedule or a {'class_name': ..., 'config': ...} dict",
+        identifier,
+        TypeError,
+    )
+
+
+__all__ = ["LearningRateSchedule", "ExponentialDecay", "serialize", "get"]
