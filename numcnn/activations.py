@@ -9,8 +9,8 @@ All functions keep the dtype of their input and never modify it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

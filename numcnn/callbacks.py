@@ -139,8 +139,17 @@ class _Monitor(Callback):
 class EarlyStopping(_Monitor):
     """Stop training when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         if not is_int(patience) or patience < 0:
             raise invalid("patience", "a non-negative integer", patience)
         super().__init__(monitor, mode, min_delta)
@@ -186,8 +195,16 @@ class ModelCheckpoint(_Monitor):
     """Save the model (or only its weights) after each epoch; atomically, so a crash never leaves a
     broken file. ``filepath`` may hold ``{epoch}`` and log keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.npz"``."""
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch"):
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+    ):
         if not isinstance(filepath, (str, bytes)) and not hasattr(filepath, "__fspath__"):
             raise invalid("filepath", "a file path", filepath, TypeError)
         if save_freq != "epoch":
@@ -234,8 +251,17 @@ class TerminateOnNaN(Callback):
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+    ):
         if not isinstance(factor, (int, float)) or not 0 < factor < 1:
             raise invalid("factor", "a number in (0, 1)", factor)
         if not is_int(patience) or patience < 0:

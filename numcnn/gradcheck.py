@@ -44,8 +44,9 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return float(np.linalg.norm(a - n) / denom) if denom > 0 else 0.0
 
 
-def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None, eps: float = 1e-6,
-                training: bool = False) -> dict[str, float]:
+def check_layer(
+    layer, x: np.ndarray, rng: np.random.Generator | None = None, eps: float = 1e-6, training: bool = False
+) -> dict[str, float]:
     """Compare ``layer.backward`` with central differences for ``x`` and every trainable parameter.
 
     ``layer`` must be built in float64 (``dtype='float64'``) and ``x`` float64 of its input shape.

@@ -151,8 +151,15 @@ def get(identifier) -> Loss:
     """Resolve a loss name (``'categorical_crossentropy'``, ``'mse'``, …) or a ``Loss`` instance."""
     if isinstance(identifier, Loss):
         return identifier
-    names = ", ".join(repr(n) for n in ("categorical_crossentropy", "sparse_categorical_crossentropy",
-                                         "binary_crossentropy", "mean_squared_error"))
+    names = ", ".join(
+        repr(n)
+        for n in (
+            "categorical_crossentropy",
+            "sparse_categorical_crossentropy",
+            "binary_crossentropy",
+            "mean_squared_error",
+        )
+    )
     if not isinstance(identifier, str):
         raise invalid("loss", f"a Loss or one of {names}", identifier, TypeError)
     cls = _ALIASES.get(identifier.lower())

@@ -71,8 +71,12 @@ class Sequential(TrainingMixin):
         if input_shape is None:
             raise ValueError("The model has no input shape: pass input_shape to the first layer or call build()")
         if not isinstance(input_shape, (tuple, list)):
-            raise invalid("input_shape", "a shape tuple with the batch axis, e.g. (None, 28, 28, 1)", input_shape,
-                          TypeError)
+            raise invalid(
+                "input_shape",
+                "a shape tuple with the batch axis, e.g. (None, 28, 28, 1)",
+                input_shape,
+                TypeError,
+            )
         self._input_shape = (None, *shape_tuple("input_shape", tuple(input_shape)[1:]))
         shape = self._input_shape
         for layer in self._layers:
@@ -172,8 +176,15 @@ class Sequential(TrainingMixin):
         print_fn(row(["Layer (type)", "Output Shape", "Param #"]))
         print_fn("=" * line_length)
         for i, layer in enumerate(self._layers):
-            print_fn(row([f"{layer.name} ({type(layer).__name__})", format_shape(layer.output_shape),
-                          f"{layer.count_params()}"]))
+            print_fn(
+                row(
+                    [
+                        f"{layer.name} ({type(layer).__name__})",
+                        format_shape(layer.output_shape),
+                        f"{layer.count_params()}",
+                    ]
+                )
+            )
             print_fn(("=" if i == len(self._layers) - 1 else "_") * line_length)
         trainable = sum(p.size for layer in self._layers if layer.trainable for p in layer.params.values())
         total = self.count_params()
@@ -194,8 +205,9 @@ class Sequential(TrainingMixin):
 
     # -- files ----------------------------------------------------------------------------------
     def _weight_arrays(self) -> dict[str, np.ndarray]:
+        """Weights named ``"003:conv2d_2/kernel"``: position first, so loading goes by order like Keras."""
         names = [f"{layer.name}/{key}" for layer in self._layers for key in (*layer.params, *layer.state)]
-        return dict(zip(names, self.weights))
+        return {f"{i:03d}:{name}": w for i, (name, w) in enumerate(zip(names, self.weights))}
 
     def save(self, filepath) -> None:
         """Write architecture, compile settings and weights to one ``.npz`` file, atomically."""
@@ -211,16 +223,17 @@ class Sequential(TrainingMixin):
         """Load weights saved by ``save`` or ``save_weights`` of a model with the same layers."""
         self._require_built("load_weights")
         _, arrays = read_archive(filepath)
-        self.set_weights(_ordered_weights(arrays, list(self._weight_arrays()), filepath))
+        self.set_weights(_ordered_weights(arrays, len(self.weights), filepath))
 
 
-def _ordered_weights(arrays: dict, names: list[str], filepath) -> list[np.ndarray]:
-    missing = [n for n in names if n not in arrays]
-    if missing or len(arrays) != len(names):
+def _ordered_weights(arrays: dict, expected: int, filepath) -> list[np.ndarray]:
+    """The arrays of a model file in saved order; their shapes are checked by ``set_weights``."""
+    if len(arrays) != expected or not all(name[:3].isdigit() for name in arrays):
         raise ValueError(
-            f"Cannot load weights from '{filepath}': expected arrays {names}. Received: {sorted(arrays)}"
+            f"Cannot load weights from '{filepath}': expected {expected} weight arrays. "
+            f"Received: {len(arrays)} arrays named {sorted(arrays)[:6]}"
         )
-    return [arrays[n] for n in names]
+    return [arrays[name] for name in sorted(arrays)]
 
 
 def model_from_config(config: dict) -> Sequential:
@@ -244,7 +257,7 @@ def load_model(filepath, compile=True) -> Sequential:  # noqa: A002 (Keras' argu
         model = model_from_config(meta["config"])
     except (TypeError, KeyError) as err:
         raise ValueError(f"Cannot load '{filepath}': invalid model config ({err})") from None
-    model.set_weights(_ordered_weights(arrays, list(model._weight_arrays()), filepath))
+    model.set_weights(_ordered_weights(arrays, len(model.weights), filepath))
     if compile and meta.get("compile"):
         model.compile(**meta["compile"])
     return model

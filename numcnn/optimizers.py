@@ -266,9 +266,7 @@ class Optimizer:
                 expected = f"entries named '<slot>/<key>' with slot one of {list(self._all_slots)}"
                 raise _bad("state", expected, f"an entry named {name!r}")
             if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
-                raise _bad(
-                    "state", "floating-point numpy arrays", f"state[{name!r}] of {type(array)}", TypeError
-                )
+                raise _bad("state", "floating-point numpy arrays", f"state[{name!r}] of {type(array)}", TypeError)
             loaded.setdefault(key, {})[slot] = np.array(array, order="C")
         self.iterations = int(iterations)
         self._state = loaded
@@ -421,9 +419,7 @@ class AdamW(Adam):
 
     _default_name = "adamw"
 
-    def __init__(
-        self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs
-    ):
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, **kwargs)
 
     def _validate(self):

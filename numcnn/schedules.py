@@ -46,9 +46,7 @@ class ExponentialDecay(LearningRateSchedule):
     (smoothly; with ``staircase=True`` in jumps at steps 100, 200, …).
     """
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"
-    ):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
         self.initial_learning_rate = positive_float("initial_learning_rate", initial_learning_rate)
         # Keras takes an integer; a positive float is harmless (it only divides the step).
         steps = positive_float("decay_steps", decay_steps)

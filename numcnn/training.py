@@ -14,7 +14,8 @@ import warnings
 
 import numpy as np
 
-from numcnn import losses, metrics as metrics_module, optimizers
+from numcnn import losses, optimizers
+from numcnn import metrics as metrics_module
 from numcnn import random as nrandom
 from numcnn._checks import invalid, positive_int
 from numcnn._data import (
@@ -76,7 +77,10 @@ class TrainingMixin:
         resolved_metrics = [metrics_module.get(m, resolved_loss.name) for m in metrics]
         self.loss, self.optimizer, self.metrics = resolved_loss, resolved_optimizer, resolved_metrics
         self._compile_args = {
-            "optimizer": {"class_name": type(resolved_optimizer).__name__, "config": resolved_optimizer.get_config()},
+            "optimizer": {
+                "class_name": type(resolved_optimizer).__name__,
+                "config": resolved_optimizer.get_config(),
+            },
             "loss": resolved_loss.name,
             "metrics": list(metrics),
         }
@@ -168,9 +172,23 @@ class TrainingMixin:
         return logs["loss"] if len(logs) == 1 else [logs["loss"], *(logs[name] for name, _ in self.metrics)]
 
     # -- fit ----------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, validation_batch_size=None, validation_freq=1):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
         """Train for ``epochs`` epochs; returns a ``History`` (``history.history["loss"]`` etc.).
 
         Keras semantics: ``validation_split`` takes the last fraction of ``x``/``y`` before shuffling;
@@ -191,8 +209,7 @@ class TrainingMixin:
         (x, y), val = split_validation(x, y, validation_split)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise invalid("validation_data", "a tuple (x_val, y_val)", type(validation_data).__name__,
-                              TypeError)
+                raise invalid("validation_data", "a tuple (x_val, y_val)", type(validation_data).__name__, TypeError)
             val = self._prepare_xy(*validation_data)
         val_batch = check_batch_size(validation_batch_size, default=batch_size)
 
@@ -200,8 +217,11 @@ class TrainingMixin:
         history = History()
         self.history = history
         extra = [ProgbarLogger(verbose)] if verbose else []
-        cbs = CallbackList([*callbacks, *extra, history], self,
-                           {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size})
+        cbs = CallbackList(
+            [*callbacks, *extra, history],
+            self,
+            {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size},
+        )
         if verbose:
             split_note = f", validate on {val[0].shape[0]} samples" if val is not None else ""
             print(f"Train on {x.shape[0]} samples{split_note}", flush=True)
@@ -220,8 +240,12 @@ class TrainingMixin:
                     sums[key] = sums.get(key, 0.0) + float(v.sum())
                 logs = {key: total / seen for key, total in sums.items()}
                 if not np.isfinite(logs["loss"]) and not warned_nan:
-                    warnings.warn(f"The loss became {logs['loss']} at epoch {epoch + 1}, batch {step}: "
-                                  "the weights are no longer finite", RuntimeWarning, stacklevel=2)
+                    warnings.warn(
+                        f"The loss became {logs['loss']} at epoch {epoch + 1}, batch {step}: "
+                        "the weights are no longer finite",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
                     warned_nan = True
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -267,5 +291,3 @@ class TrainingMixin:
 
     def __call__(self, x, training=False):
         return self._forward(self._prepare_x(x), training=training)
-
-

@@ -18,9 +18,8 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
         raise invalid("y", "an array of integer class labels", f"an array of dtype {labels.dtype}", TypeError)
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])
-    if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise invalid("y", "integer class labels", "non-integer values")
+    if labels.dtype.kind == "f" and not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
+        raise invalid("y", "integer class labels", "non-integer values")
     labels = labels.astype(np.int64)
     if labels.size and labels.min() < 0:
         raise ValueError(f"Received a label value of {labels.min()} which is outside the valid range of [0, ...)")
@@ -40,4 +39,4 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
 def set_random_seed(seed: int) -> None:
     """Seed numcnn's generator (initializers, dropout, shuffling) and NumPy's legacy global one."""
     nrandom.set_seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (user code may still draw from the legacy global state)

@@ -57,8 +57,10 @@ def test_conv2d_channels_first_gradients(kernels, rng):
     assert_gradients_match(layer, rng.standard_normal((2, 3, 6, 5)))
 
 
-@pytest.mark.parametrize(("pool", "stride", "padding"), [(2, None, "valid"), (3, 2, "same"), (2, 1, "valid"),
-                                                          ((2, 3), None, "same"), (3, None, "valid")])
+@pytest.mark.parametrize(
+    ("pool", "stride", "padding"),
+    [(2, None, "valid"), (3, 2, "same"), (2, 1, "valid"), ((2, 3), None, "same"), (3, None, "valid")],
+)
 def test_maxpool_gradients_without_ties(kernels, rng, pool, stride, padding):
     layer = MaxPooling2D(pool, strides=stride, padding=padding, dtype="float64")
     assert_gradients_match(layer, distinct_values(rng, (2, 7, 7, 3)))
@@ -77,8 +79,9 @@ def test_global_pooling_gradients(rng, cls, data_format):
     assert_gradients_match(layer, distinct_values(rng, (2, 4, 5, 3)))
 
 
-@pytest.mark.parametrize("activation", [None, "relu", "tanh", "sigmoid", "softmax", "elu", "gelu", "softplus",
-                                        "leaky_relu"])
+@pytest.mark.parametrize(
+    "activation", [None, "relu", "tanh", "sigmoid", "softmax", "elu", "gelu", "softplus", "leaky_relu"]
+)
 def test_dense_gradients(kernels, rng, activation):
     layer = Dense(4, activation=activation, dtype="float64", bias_initializer="random_normal")
     x = rng.standard_normal((3, 5))

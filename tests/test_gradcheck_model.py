@@ -11,15 +11,17 @@ from numcnn.utils import to_categorical
 
 def small_notebook_model(last_activation="softmax"):
     f64 = {"dtype": "float64"}
-    return Sequential([
-        Conv2D(3, (3, 3), activation="relu", input_shape=(8, 8, 1), bias_initializer="random_normal", **f64),
-        Conv2D(4, (3, 3), activation="relu", bias_initializer="random_normal", **f64),
-        MaxPooling2D(pool_size=(2, 2), **f64),
-        Flatten(**f64),
-        Dense(6, activation="relu", bias_initializer="random_normal", **f64),
-        Dense(6, activation="relu", bias_initializer="random_normal", **f64),
-        Dense(3, activation=last_activation, **f64),
-    ])
+    return Sequential(
+        [
+            Conv2D(3, (3, 3), activation="relu", input_shape=(8, 8, 1), bias_initializer="random_normal", **f64),
+            Conv2D(4, (3, 3), activation="relu", bias_initializer="random_normal", **f64),
+            MaxPooling2D(pool_size=(2, 2), **f64),
+            Flatten(**f64),
+            Dense(6, activation="relu", bias_initializer="random_normal", **f64),
+            Dense(6, activation="relu", bias_initializer="random_normal", **f64),
+            Dense(3, activation=last_activation, **f64),
+        ]
+    )
 
 
 @pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])

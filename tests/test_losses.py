@@ -45,8 +45,11 @@ def test_fused_softmax_gradient_is_the_logit_gradient(rng, name):
     labels = rng.integers(0, 5, 4)
     y = labels if name.startswith("sparse") else to_categorical(labels, 5).astype(np.float64)
     loss = losses.get(name)
-    err = check_function(lambda z: loss(y, softmax(z)), lambda z: loss.softmax_gradient(y, softmax(z)),
-                         rng.standard_normal((4, 5)))
+    err = check_function(
+        lambda z: loss(y, softmax(z)),
+        lambda z: loss.softmax_gradient(y, softmax(z)),
+        rng.standard_normal((4, 5)),
+    )
     assert err <= TOL
 
 

@@ -208,9 +208,7 @@ def test_bad_arrays_raise_before_anything_changes():
     params = {"a": np.ones(3), "b": np.ones(2)}
     with pytest.raises(ValueError, match=r"argument 'grads': expected the keys of params \['a', 'b'\]"):
         opt.apply(params, {"a": np.ones(3)})
-    with pytest.raises(
-        ValueError, match=r"grads\['b'\] of shape \(2,\).*Received: grads\['b'\].shape=\(3,\)"
-    ):
+    with pytest.raises(ValueError, match=r"grads\['b'\] of shape \(2,\).*Received: grads\['b'\].shape=\(3,\)"):
         opt.apply(params, {"a": np.ones(3), "b": np.ones(3)})  # 'a' is fine and comes first
     with pytest.raises(TypeError, match="argument 'grads'"):
         opt.apply(params, {"a": [1.0, 1.0, 1.0], "b": np.ones(2)})
@@ -228,9 +226,7 @@ def test_bad_arrays_raise_before_anything_changes():
 
 
 def test_bad_hyper_parameters_raise_house_style():
-    msg = (
-        r"Invalid value for argument 'learning_rate': expected a non-negative number\. Received: learning_rate=-1"
-    )
+    msg = r"Invalid value for argument 'learning_rate': expected a non-negative number\. Received: learning_rate=-1"
     with pytest.raises(ValueError, match=msg):
         Adam(learning_rate=-1)
     with pytest.raises(ValueError, match=r"argument 'beta_1': expected a number in \[0.0, 1.0\)"):

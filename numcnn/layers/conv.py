@@ -78,4 +78,3 @@ class Conv2D(SpatialMixin, ActivatedLayer):
 
 
 Convolution2D = Conv2D
-

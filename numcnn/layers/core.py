@@ -167,8 +167,10 @@ class Dropout(Layer):
             self._mask = None
             return x
         rng = self._rng or nrandom.generator()
-        shape = x.shape if self.noise_shape is None else tuple(
-            x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)
+        shape = (
+            x.shape
+            if self.noise_shape is None
+            else tuple(x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
         )
         keep = rng.random(shape) >= self.rate
         self._mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate))
@@ -182,5 +184,3 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             config["noise_shape"] = list(self.noise_shape)
         return config
-
-

@@ -55,9 +55,7 @@ class AveragePooling2D(_Pooling2D):
         return self._from_nhwc(y)
 
     def backward(self, dy):
-        dx = backend.ops().avgpool2d_backward(
-            self._to_nhwc(dy), self._x_shape, self.pool_size, self.strides, self.pads
-        )
+        dx = backend.ops().avgpool2d_backward(self._to_nhwc(dy), self._x_shape, self.pool_size, self.strides, self.pads)
         return self._from_nhwc(dx)
 
 
