@@ -1,0 +1,231 @@
+"""The numba kernels (numcnn._kernels) agree with the NumPy references (numcnn.functional) on every op."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from numcnn import _kernels as K
+from numcnn import functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+DTYPES = st.sampled_from([np.float32, np.float64])
+
+
+@st.composite
+def window_cases(draw, max_batch=4, max_size=11, max_channels=5, max_window=5):
+    """Shapes, hyper-parameters, dtype and seed of one sliding-window op, never with an empty output."""
+    n = draw(st.integers(1, max_batch))
+    h, w = draw(st.integers(1, max_size)), draw(st.integers(1, max_size))
+    c, f = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
+    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
+    kh = draw(st.integers(1, min(max_window, h + pads[0] + pads[1])))
+    kw = draw(st.integers(1, min(max_window, w + pads[2] + pads[3])))
+    strides = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    return {
+        "x_shape": (n, h, w, c),
+        "filters": f,
+        "window": (kh, kw),
+        "strides": strides,
+        "pads": pads,
+        "dtype": draw(DTYPES),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+def tolerance(dtype):
+    """For results whose summation order may differ (GEMM blocking, chunks)."""
+    return {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+
+
+def noncontiguous(a):
+    """The same values as ``a`` in a strided, non-C-contiguous view."""
+    wide = np.zeros((*a.shape[:-1], 2 * a.shape[-1]), dtype=a.dtype)
+    wide[..., ::2] = a
+    view = wide[..., ::2]
+    assert a.size <= 1 or not view.flags.c_contiguous
+    return view
+
+
+def make_arrays(case, layout=lambda a: a):
+    rng = np.random.default_rng(case["seed"])
+    dtype = case["dtype"]
+    x = layout(rng.standard_normal(case["x_shape"]).astype(dtype))
+    kernel = layout(rng.standard_normal((*case["window"], case["x_shape"][3], case["filters"])).astype(dtype))
+    bias = rng.standard_normal(case["filters"]).astype(dtype)
+    return rng, x, kernel, bias
+
+
+def check_unchanged(arrays, copies):
+    for a, b in zip(arrays, copies, strict=True):
+        assert_array_equal(a, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(window_cases(), st.booleans())
+def test_im2col_and_col2im_match(case, contiguous):
+    rng, x, _, _ = make_arrays(case, (lambda a: a) if contiguous else noncontiguous)
+    args = (case["window"], case["strides"], case["pads"])
+    x_copy = x.copy()
+    cols = K.im2col(x, *args)
+    assert cols.dtype == x.dtype
+    assert_array_equal(cols, F.im2col(x, *args))
+    y = rng.standard_normal(cols.shape).astype(x.dtype)
+    y = y if contiguous else noncontiguous(y)
+    y_copy = y.copy()
+    dx = K.col2im(y, x.shape, *args)
+    assert dx.dtype == x.dtype
+    assert_allclose(dx, F.col2im(y, x.shape, *args), **tolerance(x.dtype))
+    check_unchanged([x, y], [x_copy, y_copy])
+
+
+@settings(max_examples=100, deadline=None)
+@given(window_cases(), st.booleans(), st.sampled_from([None, 1, 200]))
+def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
+    # chunk_bytes=1 processes one image per chunk; 200 gives a few chunks of uneven sizes on these shapes.
+    rng, x, kernel, bias = make_arrays(case, (lambda a: a) if contiguous else noncontiguous)
+    args = (case["strides"], case["pads"])
+    with pytest.MonkeyPatch.context() as mp:
+        if chunk_bytes is not None:
+            mp.setattr(K, "CHUNK_BYTES", chunk_bytes)
+        copies = [x.copy(), kernel.copy(), bias.copy()]
+        y = K.conv2d_forward(x, kernel, bias, *args)
+        assert y.dtype == x.dtype
+        assert_allclose(y, F.conv2d_forward(x, kernel, bias, *args), **tolerance(x.dtype))
+        assert_allclose(K.conv2d_forward(x, kernel, None, *args), y - bias, **tolerance(x.dtype))
+
+        dy = rng.standard_normal(y.shape).astype(x.dtype)
+        dy = dy if contiguous else noncontiguous(dy)
+        copies.append(dy.copy())
+        got = K.conv2d_backward(dy, x, kernel, *args)
+        for g, e in zip(got, F.conv2d_backward(dy, x, kernel, *args), strict=True):
+            assert g.dtype == x.dtype and g.shape == e.shape
+            assert_allclose(g, e, **tolerance(x.dtype))
+        no_dx = K.conv2d_backward(dy, x, kernel, *args, need_dx=False)
+        assert no_dx[0] is None
+        assert_allclose(no_dx[1], got[1], **tolerance(x.dtype))
+        check_unchanged([x, kernel, bias, dy], copies)
+
+
+def test_batch_chunks_cover_the_batch_evenly(monkeypatch):
+    monkeypatch.setattr(K, "CHUNK_BYTES", 64 * 2**20)
+    per_image = 576 * 288 * 4  # conv2 of the MNIST notebook in float32
+    chunks = K._batch_chunks(256, per_image)
+    assert chunks == [(0, 86), (86, 172), (172, 256)]
+    assert K._batch_chunks(7, 10) == [(0, 7)]
+    # An image bigger than the limit still gets a chunk of its own.
+    assert K._batch_chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    monkeypatch.setattr(K, "CHUNK_BYTES", 25)
+    assert K._batch_chunks(7, 10) == [(0, 3), (3, 6), (6, 7)]
+    monkeypatch.setattr(K, "CHUNK_BYTES", 1)
+    assert K._batch_chunks(3, 1) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_conv_results_do_not_share_the_scratch_buffer():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 6, 6, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    first = K.conv2d_forward(x, kernel, None, (1, 1), (1, 1, 1, 1))
+    kept = first.copy()
+    K.conv2d_forward(2 * x, kernel, None, (1, 1), (1, 1, 1, 1))
+    K.conv2d_backward(first, x.astype(np.float64), kernel.astype(np.float64), (1, 1), (1, 1, 1, 1))
+    assert_array_equal(first, kept)
+    assert_allclose(K.conv2d_forward(x, kernel, None, (1, 1), (1, 1, 1, 1)), kept, rtol=1e-6)
+
+
+def discrete_values(rng, shape, dtype, nan_fraction):
+    """Few distinct values (many ties), all negative in places, with some NaNs."""
+    x = rng.integers(-3, 2, size=shape).astype(dtype)
+    x[rng.random(shape) < nan_fraction] = np.nan
+    return x
+
+
+@settings(max_examples=150, deadline=None)
+@given(window_cases(), st.sampled_from([0.0, 0.0, 0.1]), st.booleans())
+def test_pooling_matches_including_ties_and_nans(case, nan_fraction, contiguous):
+    rng = np.random.default_rng(case["seed"])
+    x = discrete_values(rng, case["x_shape"], case["dtype"], nan_fraction)
+    x = x if contiguous else noncontiguous(x)
+    args = (case["window"], case["strides"], case["pads"])
+    copies = [x.copy()]
+
+    y, argmax = K.maxpool2d_forward(x, *args)
+    expect_y, expect_argmax = F.maxpool2d_forward(x, *args)
+    assert y.dtype == x.dtype and argmax.dtype == np.int64
+    assert_array_equal(y, expect_y)
+    assert_array_equal(argmax, expect_argmax)
+
+    dy = rng.standard_normal(y.shape).astype(x.dtype)
+    dy = dy if contiguous else noncontiguous(dy)
+    copies.append(dy.copy())
+    dx = K.maxpool2d_backward(dy, argmax, x.shape)
+    assert dx.dtype == x.dtype
+    assert_allclose(dx, F.maxpool2d_backward(dy, argmax, x.shape), **tolerance(x.dtype))
+
+    avg = K.avgpool2d_forward(x, *args)
+    assert avg.dtype == x.dtype
+    assert_allclose(avg, F.avgpool2d_forward(x, *args), **tolerance(x.dtype))
+    dx = K.avgpool2d_backward(dy, x.shape, *args)
+    assert dx.dtype == x.dtype
+    assert_allclose(dx, F.avgpool2d_backward(dy, x.shape, *args), **tolerance(x.dtype))
+    check_unchanged([x, dy], copies)
+
+
+def test_maxpool_corner_cases_match():
+    x = np.array([[5.0, np.nan, 7.0, 1.0], [9.0, 2.0, np.nan, np.nan]]).reshape(1, 2, 4, 1)
+    for args in [((2, 2), (2, 2), (0, 0, 0, 0)), ((1, 2), (1, 2), (0, 0, 0, 0)), ((2, 1), (1, 1), (2, 0, 0, 0))]:
+        for got, expect in zip(K.maxpool2d_forward(x, *args), F.maxpool2d_forward(x, *args), strict=True):
+            assert_array_equal(got, expect)
+    y, argmax = K.maxpool2d_forward(-np.ones((1, 3, 3, 1)), (2, 2), (1, 1), (0, 1, 0, 1))
+    assert np.all(y == -1) and np.all(argmax >= 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    DTYPES,
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_relu_and_softmax_match(shape, dtype, seed, contiguous):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    x[rng.random(shape) < 0.1] = np.nan
+    x = x if contiguous else noncontiguous(x)
+    dy = rng.standard_normal(shape).astype(dtype)
+    copies = [x.copy(), dy.copy()]
+    y = K.relu_forward(x)
+    assert y.dtype == dtype
+    assert_array_equal(y, F.relu_forward(x))
+    assert_array_equal(np.isnan(y), np.isnan(x))
+    dx = K.relu_backward(dy, y)
+    assert dx.dtype == dtype
+    assert_array_equal(dx, F.relu_backward(dy, y))
+    finite = np.nan_to_num(x)
+    assert_array_equal(K.softmax(finite), F.softmax(finite))
+    check_unchanged([x, dy], copies)
+
+
+def test_same_names_and_signatures():
+    import inspect
+
+    public = [name for name, f in vars(F).items() if inspect.isfunction(f) and not name.startswith("_")]
+    assert len(public) == 13
+    for name in public:
+        assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
+
+
+def test_import_compiles_nothing_and_only_kernels_import_numba():
+    code = (
+        "import sys; import numcnn.functional; assert 'numba' not in sys.modules; "
+        "import numcnn._kernels as k; "
+        "assert all(not f.signatures for f in vars(k).values() if hasattr(f, 'signatures'))"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
