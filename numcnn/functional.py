@@ -93,26 +93,34 @@ def col2im(cols: np.ndarray, x_shape, kernel_size, strides, pads) -> np.ndarray:
     return dxp[:, top : top + h, left : left + w, :].copy()
 
 
-def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads) -> np.ndarray:
+def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu: bool = False) -> np.ndarray:
     """2-D convolution (cross-correlation, as in Keras) by im2col and one matrix product.
 
-    x (N, H, W, C), kernel (kh, kw, C, F), bias (F,) or None, all one float dtype → y (N, OH, OW, F).
+    x (N, H, W, C), kernel (kh, kw, C, F), bias (F,) or None, all one float dtype → y (N, OH, OW, F);
+    ``relu=True`` returns ``relu(y)`` instead (the fast kernels fuse it into the product's epilogue).
     """
     kh, kw, c, f = kernel.shape
     oh, ow = _output_hw(x.shape, (kh, kw), strides, pads)
     y = im2col(x, (kh, kw), strides, pads) @ kernel.reshape(kh * kw * c, f)
     if bias is not None:
         y = y + bias
+    if relu:
+        y = relu_forward(y)
     return y.reshape(x.shape[0], oh, ow, f)
 
 
-def conv2d_backward(dy: np.ndarray, x: np.ndarray, kernel: np.ndarray, strides, pads, need_dx: bool = True):
+def conv2d_backward(
+    dy: np.ndarray, x: np.ndarray, kernel: np.ndarray, strides, pads, need_dx: bool = True, relu_output=None
+):
     """Gradients of :func:`conv2d_forward` given the upstream gradient ``dy`` (N, OH, OW, F).
 
     Returns ``(dx, dkernel, dbias)``: dx (N, H, W, C) or None when ``need_dx`` is False (the first layer needs
-    no input gradient), dkernel (kh, kw, C, F) and dbias (F,), all in the dtype of ``dy``.
+    no input gradient), dkernel (kh, kw, C, F) and dbias (F,), all in the dtype of ``dy``. With
+    ``relu_output`` (the forward's output y when ``relu=True``), ``dy`` first goes through ReLU's backward.
     """
     kh, kw, c, f = kernel.shape
+    if relu_output is not None:
+        dy = relu_backward(dy, relu_output)
     dy2 = dy.reshape(-1, f)
     w2 = kernel.reshape(kh * kw * c, f)
     # y = cols @ w2 + bias, so the gradients are the two transposed products and a column sum.
@@ -221,14 +229,30 @@ def avgpool2d_backward(dy: np.ndarray, x_shape, pool_size, strides, pads) -> np.
     return dxp[:, top : top + h, left : left + w, :].copy()
 
 
-def relu_forward(x: np.ndarray) -> np.ndarray:
-    """``max(x, 0)`` elementwise, any shape, same dtype; NaN stays NaN."""
-    return np.maximum(x, x.dtype.type(0))
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The matrix product ``a @ b`` of 2-D a (M, K) and b (K, N) → (M, N)."""
+    return a @ b
+
+
+def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``max(x, 0)`` elementwise, any shape, same dtype; NaN stays NaN. ``out=x`` works in place."""
+    return np.maximum(x, x.dtype.type(0), out=out)
 
 
 def relu_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Gradient of ReLU from its output ``y``: dy where y > 0, else 0 (same shape and dtype as dy)."""
     return np.where(y > 0, dy, dy.dtype.type(0))
+
+
+def adam_update(param, grad, m, v, alpha: float, beta_1: float, beta_2: float, epsilon: float) -> None:
+    """One Adam step in Keras' form, in place on ``param``, ``m`` and ``v`` (all one shape and dtype):
+
+    ``m += (1−β1)(g − m)``, ``v += (1−β2)(g² − v)``, ``param −= α·m / (√v + ε)``, with the bias correction
+    already folded into ``alpha = lr·√(1−β2ᵗ)/(1−β1ᵗ)``.
+    """
+    m += (grad - m) * (1 - beta_1)
+    v += (grad * grad - v) * (1 - beta_2)
+    param -= (alpha * m / (np.sqrt(v) + epsilon)).astype(param.dtype, copy=False)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from numcnn import schedules
+from numcnn import backend, schedules
 from numcnn._checks import fraction, invalid, is_int, positive_float
 
 # Keras config entries numcnn does not implement; a Keras config is accepted when they hold these defaults.
@@ -173,7 +173,9 @@ class Optimizer:
         grads = self._clipped(params, grads)
         decay = self.weight_decay * lr if self.weight_decay else 0.0
         for key, param in params.items():
-            for p, g, state in _chunks(param, grads[key], self._state_for(key, param)):
+            slots = self._state_for(key, param)
+            whole = [(param, grads[key], slots)] if self._fused(param, slots) else None
+            for p, g, state in whole or _chunks(param, grads[key], slots):
                 if decay:  # Keras' decoupled decay, before the update rule: p ← p − p·wd·lr
                     p -= np.multiply(p, decay, out=self._scratch_like(p))
                 self._update(p, g, state, lr)
@@ -224,6 +226,11 @@ class Optimizer:
 
     def _slots(self) -> dict[str, float]:
         return {}
+
+    def _fused(self, param: np.ndarray, state: dict[str, np.ndarray]) -> bool:
+        """Whether ``_update`` takes whole arrays at once (through a fused kernel) rather than cache-sized
+        chunks of numpy operations."""
+        return False
 
     def _state_for(self, key: str, param: np.ndarray) -> dict[str, np.ndarray]:
         state = self._state.setdefault(key, {})
@@ -395,11 +402,17 @@ class Adam(Optimizer):
     def _slots(self):
         return dict.fromkeys(("momentum", "velocity") + ("velocity_hat",) * self.amsgrad, 0.0)
 
+    def _fused(self, param, state):
+        return not self.amsgrad and all(a.flags.c_contiguous for a in (param, *state.values()))
+
     def _update(self, param, grad, state, lr):
         t = self.iterations + 1
         alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
-        s = self._scratch_like(param)
         m, v = state["momentum"], state["velocity"]
+        if self._fused(param, state):  # one pass over memory instead of eight numpy operations
+            backend.ops().adam_update(param, grad, m, v, alpha, self.beta_1, self.beta_2, self.epsilon)
+            return
+        s = self._scratch_like(param)
         m += np.multiply(np.subtract(grad, m, out=s), 1.0 - self.beta_1, out=s)
         np.multiply(grad, grad, out=s)
         s -= v

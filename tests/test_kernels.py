@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from numcnn import _kernels as K
 from numcnn import functional as F
+from numcnn._kernels import conv as KC
 
 ROOT = Path(__file__).resolve().parents[1]
 DTYPES = st.sampled_from([np.float32, np.float64])
@@ -94,7 +95,7 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
     args = (case["strides"], case["pads"])
     with pytest.MonkeyPatch.context() as mp:
         if chunk_bytes is not None:
-            mp.setattr(K, "CHUNK_BYTES", chunk_bytes)
+            mp.setattr(KC, "CHUNK_BYTES", chunk_bytes)
         copies = [x.copy(), kernel.copy(), bias.copy()]
         y = K.conv2d_forward(x, kernel, bias, *args)
         assert y.dtype == x.dtype
@@ -111,21 +112,23 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
         no_dx = K.conv2d_backward(dy, x, kernel, *args, need_dx=False)
         assert no_dx[0] is None
         assert_allclose(no_dx[1], got[1], **tolerance(x.dtype))
+
+        # The fused ReLU: in the epilogue of the forward product, and as a mask on dy going back.
+        y_relu = K.conv2d_forward(x, kernel, bias, *args, relu=True)
+        assert_array_equal(y_relu, np.maximum(y, 0))
+        fused = K.conv2d_backward(dy, x, kernel, *args, relu_output=y_relu)
+        for g, e in zip(fused, F.conv2d_backward(dy, x, kernel, *args, relu_output=y_relu), strict=True):
+            assert_allclose(g, e, **tolerance(x.dtype))
         check_unchanged([x, kernel, bias, dy], copies)
 
 
-def test_batch_chunks_cover_the_batch_evenly(monkeypatch):
-    monkeypatch.setattr(K, "CHUNK_BYTES", 64 * 2**20)
-    per_image = 576 * 288 * 4  # conv2 of the MNIST notebook in float32
-    chunks = K._batch_chunks(256, per_image)
-    assert chunks == [(0, 86), (86, 172), (172, 256)]
-    assert K._batch_chunks(7, 10) == [(0, 7)]
-    # An image bigger than the limit still gets a chunk of its own.
-    assert K._batch_chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
-    monkeypatch.setattr(K, "CHUNK_BYTES", 25)
-    assert K._batch_chunks(7, 10) == [(0, 3), (3, 6), (6, 7)]
-    monkeypatch.setattr(K, "CHUNK_BYTES", 1)
-    assert K._batch_chunks(3, 1) == [(0, 1), (1, 2), (2, 3)]
+def test_conv_chunks_cover_the_batch(monkeypatch):
+    monkeypatch.setattr(KC, "CHUNK_BYTES", 4 * 2**20)
+    per_image = 576 * 288 * 4  # conv2 of the MNIST notebook in float32: 6 images fill a 4 MB chunk
+    chunks = KC._chunks(256, per_image)
+    assert chunks[0] == (0, 6) and chunks[-1] == (252, 256) and len(chunks) == 43
+    assert all(a == b for (_, a), (b, _) in zip(chunks[:-1], chunks[1:]))  # contiguous, no gaps
+    assert KC._chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one image is the least
 
 
 def test_conv_results_do_not_share_the_scratch_buffer():
@@ -217,7 +220,7 @@ def test_same_names_and_signatures():
     import inspect
 
     public = [name for name, f in vars(F).items() if inspect.isfunction(f) and not name.startswith("_")]
-    assert len(public) == 13
+    assert len(public) == 15
     for name in public:
         assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
 
@@ -225,7 +228,43 @@ def test_same_names_and_signatures():
 def test_import_compiles_nothing_and_only_kernels_import_numba():
     code = (
         "import sys; import numcnn.functional; assert 'numba' not in sys.modules; "
-        "import numcnn._kernels as k; "
-        "assert all(not f.signatures for f in vars(k).values() if hasattr(f, 'signatures'))"
+        "import numcnn._kernels.conv as c, numcnn._kernels.pool as p, numcnn._kernels.elementwise as e; "
+        "kernels = [f for m in (c, p, e) for f in vars(m).values() if hasattr(f, 'signatures')]; "
+        "assert len(kernels) >= 10 and all(not f.signatures for f in kernels); "
+        "import numcnn, numcnn.models, numcnn.training; "
+        "assert {m.split('.')[0] for m in sys.modules if 'numba' in m} == {'numba'}; "
+        "assert not [m for m in sys.modules if m.startswith('numcnn') and 'numba' in vars(sys.modules[m]) "
+        "and not m.startswith('numcnn._kernels')]"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 300_000), DTYPES, st.integers(0, 2**32 - 1), st.integers(1, 5))
+def test_adam_update_matches_the_reference(size, dtype, seed, steps):
+    rng = np.random.default_rng(seed)
+    start = {"param": rng.standard_normal(size), "m": rng.standard_normal(size), "v": rng.random(size)}
+    state = {name: [value.astype(dtype) for _ in range(2)] for name, value in start.items()}  # fast, slow
+    for t in range(1, steps + 1):
+        grad = rng.standard_normal(size).astype(dtype)
+        grad_copy = grad.copy()
+        alpha = 0.001 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        for i, impl in enumerate((K, F)):
+            impl.adam_update(state["param"][i], grad, state["m"][i], state["v"][i], alpha, 0.9, 0.999, 1e-7)
+        assert_array_equal(grad, grad_copy)
+    for name, (fast, slow) in state.items():
+        assert fast.dtype == dtype
+        assert_allclose(fast, slow, **tolerance(dtype)), name
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.integers(1, 80), DTYPES, st.integers(0, 2**32 - 1))
+def test_matmul_matches(m, k, n, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    got = K.matmul(a, b)
+    assert got.dtype == dtype
+    # Products summed in another order differ by at most k·eps·(|a|·|b|) elementwise (the standard bound).
+    bound = k * np.finfo(dtype).eps * (np.abs(a).astype(np.float64) @ np.abs(b))
+    assert np.all(np.abs(got - F.matmul(a, b)) <= bound)
+    assert np.all(np.abs(K.matmul(np.asfortranarray(a), b) - got) <= bound)  # any layout

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numcnn import backend, initializers
-from numcnn._checks import positive_int
+from numcnn._checks import flag, positive_int
 from numcnn.layers._spatial import SpatialMixin
 from numcnn.layers.base import ActivatedLayer
 
@@ -15,6 +15,8 @@ class Conv2D(SpatialMixin, ActivatedLayer):
     channels first) with ``OH = floor((H + pad_top + pad_bottom - kh) / sh) + 1`` (likewise ``OW``).
     Weights: ``kernel`` ``(kh, kw, C, filters)``, ``bias`` ``(filters,)``.
     """
+
+    fuses_relu = True
 
     def __init__(
         self,
@@ -30,7 +32,7 @@ class Conv2D(SpatialMixin, ActivatedLayer):
         **kwargs,
     ):
         self.filters = positive_int("filters", filters)
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self._init_spatial("kernel_size", kernel_size, strides, padding, data_format, strides_default=(1, 1))
@@ -44,22 +46,29 @@ class Conv2D(SpatialMixin, ActivatedLayer):
         return self._shape_from_hwc(input_shape[0], oh, ow, self.filters)
 
     def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # refuses a kernel larger than the input before any weight exists
         _, _, channels = self._hwc(input_shape)
         self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer)
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer)
         super().build(input_shape)
 
-    def forward_linear(self, x, training=False):
+    def forward_linear(self, x, training=False, relu=False):
         self._x = self._to_nhwc(x)
         z = backend.ops().conv2d_forward(
-            self._x, self.params["kernel"], self.params.get("bias"), self.strides, self.pads
+            self._x, self.params["kernel"], self.params.get("bias"), self.strides, self.pads, relu=relu
         )
         return self._from_nhwc(z)
 
-    def backward_linear(self, dz):
+    def backward_linear(self, dz, relu_output=None):
         dx, dkernel, dbias = backend.ops().conv2d_backward(
-            self._to_nhwc(dz), self._x, self.params["kernel"], self.strides, self.pads, self.input_gradient
+            self._to_nhwc(dz),
+            self._x,
+            self.params["kernel"],
+            self.strides,
+            self.pads,
+            self.input_gradient,
+            relu_output=None if relu_output is None else self._to_nhwc(relu_output),
         )
         self.grads["kernel"] = dkernel
         if self.use_bias:

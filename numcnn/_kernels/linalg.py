@@ -1,0 +1,29 @@
+"""Matrix products on numcnn's own threads: row blocks of the left operand, one single-threaded product each.
+
+Run this way, the dense layers' products never wake OpenBLAS' thread pool, whose workers would otherwise
+spin after each product and slow the kernels that follow (see :mod:`numcnn._threads`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numcnn._threads import THREADS, parallel_chunks, split
+
+# Below this many multiply-adds a product runs on the caller's thread alone.
+_MIN_WORK = 1 << 20
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same as :func:`numcnn.functional.matmul`: ``a @ b`` for 2-D a (M, K) and b (K, N) → (M, N)."""
+    m, k = a.shape
+    n = b.shape[1]
+    out = np.empty((m, n), dtype=np.result_type(a, b))
+    blocks = split(m, THREADS if m * k * n >= _MIN_WORK else 1)
+
+    def body(i):
+        start, stop = blocks[i]
+        np.matmul(a[start:stop], b, out=out[start:stop])
+
+    parallel_chunks(len(blocks), body, uses_blas=True)
+    return out

@@ -1,0 +1,168 @@
+"""Pooling kernels: max pooling (with argmax) and average pooling, forward and backward.
+
+Each kernel is serial over a range of images; :func:`numcnn._threads.parallel_for` gives each core its own
+images, so no two threads ever write the same output element.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from numcnn._threads import parallel_for
+from numcnn.functional import _output_hw, _window_counts
+
+# Below this many images a pooling call stays on the caller's thread: handing off costs more than it saves.
+_MIN_IMAGES = 4
+
+
+@njit(nogil=True, cache=True)
+def _maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
+    n_img, h_n, w_n, c_n = x.shape
+    out_h, out_w = y.shape[1], y.shape[2]
+    for r in range(n_img * out_h):
+        n = r // out_h
+        oh = r - n * out_h
+        h_lo = max(oh * sh - top, 0)
+        h_hi = min(oh * sh - top + ph, h_n)
+        for ow in range(out_w):
+            w_lo = max(ow * sw - left, 0)
+            w_hi = min(ow * sw - left + pw, w_n)
+            if h_lo >= h_hi or w_lo >= w_hi:
+                for c in range(c_n):
+                    y[n, oh, ow, c] = -np.inf
+                    argmax[n, oh, ow, c] = -1
+                continue
+            # The first real element starts as the best; only a strictly greater value (or a first NaN)
+            # replaces it, so ties go to the top-left and NaN propagates.
+            for c in range(c_n):
+                y[n, oh, ow, c] = x[n, h_lo, w_lo, c]
+                argmax[n, oh, ow, c] = h_lo * w_n + w_lo
+            for h in range(h_lo, h_hi):
+                for w in range(w_lo, w_hi):
+                    for c in range(c_n):
+                        v = x[n, h, w, c]
+                        best = y[n, oh, ow, c]
+                        if v > best or (v != v and best == best):
+                            y[n, oh, ow, c] = v
+                            argmax[n, oh, ow, c] = h * w_n + w
+
+
+@njit(nogil=True, cache=True)
+def _maxpool_backward_kernel(dy, argmax, dx):
+    n_img, out_h, out_w, c_n = dy.shape
+    for n in range(n_img):
+        dx[n] = 0.0
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for c in range(c_n):
+                    a = argmax[n, oh, ow, c]
+                    if a >= 0:
+                        dx[n, a, c] += dy[n, oh, ow, c]
+
+
+@njit(nogil=True, cache=True)
+def _avgpool_kernel(x, ph, pw, sh, sw, top, left, counts, y):
+    n_img, h_n, w_n, c_n = x.shape
+    out_h, out_w = y.shape[1], y.shape[2]
+    for r in range(n_img * out_h):
+        n = r // out_h
+        oh = r - n * out_h
+        h_lo = max(oh * sh - top, 0)
+        h_hi = min(oh * sh - top + ph, h_n)
+        for ow in range(out_w):
+            w_lo = max(ow * sw - left, 0)
+            w_hi = min(ow * sw - left + pw, w_n)
+            for c in range(c_n):
+                y[n, oh, ow, c] = 0.0
+            for h in range(h_lo, h_hi):
+                for w in range(w_lo, w_hi):
+                    for c in range(c_n):
+                        y[n, oh, ow, c] += x[n, h, w, c]
+            for c in range(c_n):
+                y[n, oh, ow, c] /= counts[oh, ow]
+
+
+@njit(nogil=True, cache=True)
+def _avgpool_backward_kernel(dy, ph, pw, sh, sw, top, left, counts, dx):
+    n_img, h_n, w_n, c_n = dx.shape
+    out_h, out_w = dy.shape[1], dy.shape[2]
+    for r in range(n_img * h_n):
+        n = r // h_n
+        h = r - n * h_n
+        for w in range(w_n):
+            for c in range(c_n):
+                dx[n, h, w, c] = 0.0
+            for i in range(ph):
+                qh = h + top - i
+                if qh < 0 or qh % sh != 0 or qh // sh >= out_h:
+                    continue
+                oh = qh // sh
+                for j in range(pw):
+                    qw = w + left - j
+                    if qw < 0 or qw % sw != 0 or qw // sw >= out_w:
+                        continue
+                    ow = qw // sw
+                    for c in range(c_n):
+                        dx[n, h, w, c] += dy[n, oh, ow, c] / counts[oh, ow]
+
+
+def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
+    """Same as :func:`numcnn.functional.maxpool2d_forward` (same tie, NaN and padding rules): x (N, H, W, C)
+    → ``(y, argmax)``, y (N, OH, OW, C) in x's dtype, argmax int64 flat ``h*W + w`` (-1 for all-padding windows).
+    """
+    x = np.ascontiguousarray(x)
+    (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
+    oh, ow = _output_hw(x.shape, pool_size, strides, pads)
+    y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+    argmax = np.empty(y.shape, dtype=np.int64)
+
+    def body(a, b):
+        _maxpool_kernel(x[a:b], ph, pw, sh, sw, top, left, y[a:b], argmax[a:b])
+
+    parallel_for(x.shape[0], body, min_items=_MIN_IMAGES)
+    return y, argmax
+
+
+def maxpool2d_backward(dy: np.ndarray, argmax: np.ndarray, x_shape) -> np.ndarray:
+    """Same as :func:`numcnn.functional.maxpool2d_backward`: dy, argmax (N, OH, OW, C) → dx ``x_shape``."""
+    n, h, w, c = x_shape
+    dy = np.ascontiguousarray(dy)
+    argmax = np.ascontiguousarray(argmax, dtype=np.int64)
+    dx = np.empty((n, h * w, c), dtype=dy.dtype)
+
+    def body(a, b):
+        _maxpool_backward_kernel(dy[a:b], argmax[a:b], dx[a:b])
+
+    parallel_for(n, body, min_items=_MIN_IMAGES)
+    return dx.reshape(n, h, w, c)
+
+
+def avgpool2d_forward(x: np.ndarray, pool_size, strides, pads) -> np.ndarray:
+    """Same as :func:`numcnn.functional.avgpool2d_forward`: x (N, H, W, C) → y (N, OH, OW, C), x's dtype."""
+    x = np.ascontiguousarray(x)
+    (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
+    oh, ow = _output_hw(x.shape, pool_size, strides, pads)
+    counts = np.maximum(_window_counts(x.shape, pool_size, strides, pads, x.dtype), 1)
+    y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+
+    def body(a, b):
+        _avgpool_kernel(x[a:b], ph, pw, sh, sw, top, left, counts, y[a:b])
+
+    parallel_for(x.shape[0], body, min_items=_MIN_IMAGES)
+    return y
+
+
+def avgpool2d_backward(dy: np.ndarray, x_shape, pool_size, strides, pads) -> np.ndarray:
+    """Same as :func:`numcnn.functional.avgpool2d_backward`: dy (N, OH, OW, C) → dx ``x_shape``, dy's dtype."""
+    dy = np.ascontiguousarray(dy)
+    (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
+    _output_hw(x_shape, pool_size, strides, pads)
+    counts = np.maximum(_window_counts(x_shape, pool_size, strides, pads, dy.dtype), 1)
+    dx = np.empty(tuple(x_shape), dtype=dy.dtype)
+
+    def body(a, b):
+        _avgpool_backward_kernel(dy[a:b], ph, pw, sh, sw, top, left, counts, dx[a:b])
+
+    parallel_for(dx.shape[0], body, min_items=_MIN_IMAGES)
+    return dx

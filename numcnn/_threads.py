@@ -1,0 +1,180 @@
+"""numcnn's one pool of worker threads, and single-threaded BLAS inside it.
+
+Two cores shared by two thread pools (numba's and OpenBLAS') fight: OpenBLAS' workers spin for ~0.1 s after
+every multi-threaded matrix product and steal the core from whatever kernel runs next, which measured ~2×
+slower right after a GEMM. So numcnn owns all of its parallelism: ``parallel_for`` splits a batch into one
+contiguous part per core and runs each part on its own thread — the caller takes the first — where every
+matrix product is single-threaded and every numba kernel is serial (compiled ``nogil``). Each core then
+streams its own images through im2col → GEMM → epilogue while they are still in its cache.
+
+OpenBLAS' per-thread setting ``openblas_set_num_threads_local`` (OpenBLAS ≥ 0.3.27, as in NumPy's wheels)
+makes the pool's products single-threaded without touching the caller's. Where it is missing but a global
+setter exists, the global count is lowered for the duration of the call. Where no OpenBLAS is found (e.g.
+MKL or Accelerate), work that calls BLAS runs on the caller alone and lets the BLAS library parallelise.
+``NUMCNN_NUM_THREADS`` sets the number of threads (default: the CPUs this process may run on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import glob
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+import numpy as np
+
+
+def _thread_count() -> int:
+    value = os.environ.get("NUMCNN_NUM_THREADS")
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(
+                f"Invalid value for environment variable 'NUMCNN_NUM_THREADS': expected a positive integer. "
+                f"Received: {value!r}"
+            ) from None
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+THREADS = _thread_count()
+
+
+# -- OpenBLAS thread control ------------------------------------------------------------------------------
+def _openblas_libraries() -> list[str]:
+    """Paths of the OpenBLAS libraries NumPy loaded: from /proc/self/maps, else NumPy's bundled folder."""
+    paths = []
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = [line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line]
+    except OSError:
+        pass
+    if not paths:
+        root = os.path.dirname(os.path.dirname(np.__file__))
+        for folder in ("numpy.libs", os.path.join("numpy", ".dylibs")):
+            paths += glob.glob(os.path.join(root, folder, "*openblas*"))
+    return sorted(set(paths))
+
+
+def _find_setters():
+    """``(local_setter, global_setter, global_getter)``; any may be None."""
+    for path in _openblas_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        local = getattr(lib, "openblas_set_num_threads_local", None)
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", "_64_", ""):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    for fn in (local, setter):
+                        if fn is not None:
+                            fn.argtypes = [ctypes.c_int]
+                    getter.restype = ctypes.c_int
+                    return local, setter, getter
+        if local is not None:
+            local.argtypes = [ctypes.c_int]
+            local.restype = ctypes.c_int
+            return local, None, None
+    return None, None, None
+
+
+_set_local, _set_global, _get_global = _find_setters()
+if _set_local is not None:
+    _set_local.restype = ctypes.c_int
+
+#: True when numcnn can make BLAS single-threaded inside its own threads.
+BLAS_CONTROL = _set_local is not None or (_set_global is not None and _get_global is not None)
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """Within the block, BLAS calls made by this thread use one thread (a no-op without control)."""
+    if _set_local is not None:
+        previous = _set_local(1)
+        try:
+            yield
+        finally:
+            _set_local(previous)
+    else:
+        yield
+
+
+def _init_worker():
+    if _set_local is not None:
+        _set_local(1)
+
+
+# -- the pool ---------------------------------------------------------------------------------------------
+_pool_lock = threading.Lock()
+_pool: dict[str, ThreadPoolExecutor] = {}
+
+
+def _executor() -> ThreadPoolExecutor:
+    with _pool_lock:
+        if "pool" not in _pool:
+            _pool["pool"] = ThreadPoolExecutor(
+                max_workers=THREADS - 1, thread_name_prefix="numcnn", initializer=_init_worker
+            )
+        return _pool["pool"]
+
+
+def split(n: int, parts: int) -> list[tuple[int, int]]:
+    """``range(n)`` as at most ``parts`` contiguous ``(start, stop)`` pieces of near-equal size."""
+    parts = max(1, min(parts, n))
+    bounds = [n * i // parts for i in range(parts + 1)]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
+    """Run ``body(i)`` for every ``i`` in ``range(n_chunks)``; return the results in index order.
+
+    Every thread, the caller included, takes the next index from a shared counter until none is left, so a
+    core slowed down by another process simply does fewer chunks. Results come back by index, and callers
+    combine them in that order: sums never depend on which thread ran what.
+
+    ``uses_blas``: the body calls matrix products; without a way to make BLAS single-threaded, everything
+    then runs on the caller and BLAS parallelises the products itself.
+    """
+    threads = THREADS if (BLAS_CONTROL or not uses_blas) else 1
+    if n_chunks <= 1 or threads <= 1:
+        return [body(i) for i in range(n_chunks)]
+    results = [None] * n_chunks
+    counter = itertools.count()  # next() on a count is atomic under the GIL
+
+    def work():
+        for i in iter(counter.__next__, None):
+            if i >= n_chunks:
+                return
+            results[i] = body(i)
+
+    futures = [_executor().submit(work) for _ in range(min(threads, n_chunks) - 1)]
+    global_blas = uses_blas and _set_local is None
+    previous = _get_global() if global_blas else None
+    try:
+        if global_blas:
+            _set_global(1)
+        with _single_threaded_blas():
+            work()
+    finally:
+        wait(futures)  # always, even on error: the chunks write into the caller's arrays
+        if global_blas:
+            _set_global(previous)
+    for future in futures:
+        future.result()  # re-raise a worker's error
+    return results
+
+
+def parallel_for(n: int, body, *, min_items: int = 1, uses_blas: bool = False) -> None:
+    """Run ``body(start, stop)`` over ``range(n)`` in contiguous pieces of at least ``min_items`` items,
+    a few per thread so that the threads can balance; small jobs stay on the caller's thread."""
+    pieces = split(n, min(4 * THREADS, max(1, n // max(min_items, 1))))
+    parallel_chunks(len(pieces), lambda i: body(*pieces[i]), uses_blas=uses_blas)
