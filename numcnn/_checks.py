@@ -7,6 +7,7 @@ Every check raises before any state changes, with one message style:
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -80,3 +81,64 @@ def shape_tuple(name: str, value) -> tuple[int, ...]:
     if min(value) < 1:
         raise invalid(name, "a tuple of positive integers", value)
     return tuple(int(v) for v in value)
+
+
+def non_negative_int(name: str, value) -> int:
+    """Return ``value`` as an int if it is an integer ≥ 0 (not a bool), else raise."""
+    if not is_int(value):
+        raise invalid(name, "a non-negative integer", value, TypeError)
+    if value < 0:
+        raise invalid(name, "a non-negative integer", value)
+    return int(value)
+
+
+def flag(name: str, value) -> bool:
+    """Return ``value`` if it is a bool (Python or NumPy), else raise: ``'no'`` must not mean True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise invalid(name, "True or False", value, TypeError)
+    return bool(value)
+
+
+def finite_number(name: str, value, *, low: float | None = None) -> float:
+    """Return ``value`` as a float if it is a finite real number (≥ ``low`` when given), else raise."""
+    expected = "a finite number" if low is None else f"a finite number ≥ {low:g}"
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise invalid(name, expected, value, TypeError)
+    if not np.isfinite(value) or (low is not None and value < low):
+        raise invalid(name, expected, value)
+    return float(value)
+
+
+def file_path(name: str, value) -> str:
+    """Return a ``str``/``bytes``/``os.PathLike`` path as ``str``, else raise ``TypeError``."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise invalid(name, "a file path (str or os.PathLike)", value, TypeError)
+    path = os.fsdecode(os.fspath(value))
+    if not path or "\0" in path:
+        raise invalid(name, "a non-empty file path", path)
+    return path
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM on this machine, or ``None`` where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_allocation(what: str, shape, itemsize: int) -> None:
+    """Raise ``ValueError`` starting with ``what`` when an array of ``shape`` would not fit in RAM.
+
+    Checked before allocating: NumPy may hand out a huge zeroed array lazily, and the process is then
+    killed while filling it instead of getting a ``MemoryError``.
+    """
+    size = 1
+    for d in shape:
+        size *= int(d)
+    limit = physical_memory()
+    if limit is not None and size * itemsize > limit:
+        raise ValueError(
+            f"{what}: an array of shape {tuple(int(d) for d in shape)} would need {size * itemsize / 2**30:.3g} "
+            f"GiB, more than this machine's {limit / 2**30:.3g} GiB of memory"
+        )

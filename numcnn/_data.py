@@ -8,51 +8,113 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn._checks import fraction, invalid, positive_int
+from numcnn._checks import fraction, invalid, is_int, positive_int
 from numcnn.layers.base import format_shape
 
 
-def as_numeric_array(name: str, value, dtype=None) -> np.ndarray:
-    """``value`` as a numeric ndarray (optionally cast to ``dtype``); rejects objects, strings, NaN, inf."""
-    if value is None:
-        raise invalid(name, "a numeric array", None, TypeError)
+def _describe(value):
+    """What to show after ``Received:``: short values as they are, arrays and long values by their type."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    if value is None or (isinstance(value, (str, bytes)) and len(value) <= 40):
+        return value
+    article = "an" if type(value).__name__[0] in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
+
+
+def as_numeric_array(name: str, value, dtype=None, *, check_finite: bool = True) -> np.ndarray:
+    """``value`` as a numeric ndarray with a batch axis, optionally cast to ``dtype``.
+
+    Accepts arrays and (nested) lists of bools, ints and floats of any width (uint8 images, float16, …).
+    Rejects ``None``, strings, objects, complex numbers, ragged lists, scalars, empty batches, and — after
+    the cast, so a float64 1e300 that overflows float32 counts — NaN and inf.
+    """
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise invalid(name, "a numeric array", _describe(value), TypeError)
     try:
         arr = np.asarray(value)
-    except (ValueError, TypeError) as err:  # ragged nested lists
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:  # ragged or too deep nested lists
         raise invalid(name, "a numeric array", f"an object that is not an array ({err})", TypeError) from None
     if arr.dtype.kind not in "biuf":
-        raise invalid(name, "a numeric array", f"an array of dtype {arr.dtype}", TypeError)
+        kind = _describe(arr) if isinstance(value, (np.ndarray, list, tuple)) else _describe(value)
+        raise invalid(name, "a numeric array", kind, TypeError)
     if arr.ndim == 0:
         raise invalid(name, "an array with a batch axis", f"a scalar {arr.item()!r}")
     if arr.shape[0] == 0:
         raise invalid(name, "at least one sample", f"an empty array of shape {format_shape(arr.shape)}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = "NaN" if np.isnan(arr).any() else "inf"
-        raise invalid(name, "finite values", f"an array containing {bad}")
     if dtype is not None:
-        arr = np.ascontiguousarray(arr, dtype=dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, as a ValueError
+            arr = np.ascontiguousarray(arr, dtype=dtype)
+    if check_finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        if bad == "inf" and dtype is not None and np.isfinite(np.asarray(value)).all():
+            bad = f"values too large for {np.dtype(dtype).name}"
+        raise invalid(name, "finite values", f"an array containing {bad}")
     return arr
 
 
-def check_inputs(x: np.ndarray, input_shape: tuple) -> None:
+def check_inputs(x: np.ndarray, input_shape: tuple, name: str = "x") -> None:
     """Raise unless ``x`` (already an array) has the model's per-sample ``input_shape`` ``(None, …)``."""
     if x.ndim != len(input_shape) or tuple(x.shape[1:]) != tuple(input_shape[1:]):
+        hint = ""
+        if x.ndim == len(input_shape) - 1 and tuple(x.shape[1:]) == tuple(input_shape[1:-1]) and input_shape[-1] == 1:
+            hint = " (add the channel axis: x[..., None])"
+        elif x.ndim == len(input_shape) - 1 and tuple(x.shape) == tuple(input_shape[1:]):
+            hint = " (a single sample? add the batch axis: x[None])"
         raise ValueError(
-            f"Invalid value for argument 'x': expected an array of shape {format_shape(input_shape)}. "
-            f"Received: x.shape={format_shape(x.shape)}"
+            f"Invalid value for argument '{name}': expected an array of shape {format_shape(input_shape)}. "
+            f"Received: {name}.shape={format_shape(x.shape)}{hint}"
         )
 
 
-def check_same_length(x: np.ndarray, y: np.ndarray) -> None:
+def check_same_length(x: np.ndarray, y: np.ndarray, names: tuple[str, str] = ("x", "y")) -> None:
     if x.shape[0] != y.shape[0]:
         raise ValueError(
-            f"Invalid value for argument 'y': expected as many samples as x ({x.shape[0]}). "
-            f"Received: y with {y.shape[0]} samples"
+            f"Invalid value for argument '{names[1]}': expected as many samples as {names[0]} ({x.shape[0]}). "
+            f"Received: {names[1]} with {y.shape[0]} samples"
         )
 
 
-def check_batch_size(batch_size, default: int = 32) -> int:
-    return default if batch_size is None else positive_int("batch_size", batch_size)
+def check_batch_size(batch_size, default: int = 32, name: str = "batch_size") -> int:
+    return default if batch_size is None else positive_int(name, batch_size)
+
+
+def check_verbose(verbose) -> int:
+    """Keras' ``verbose``: ``'auto'`` (→ 1), 0 (silent), 1 (progress bar) or 2 (one line per epoch)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if not is_int(verbose):
+        raise invalid("verbose", "'auto', 0, 1 or 2", verbose, TypeError)
+    if verbose not in (0, 1, 2):
+        raise invalid("verbose", "'auto', 0, 1 or 2", verbose)
+    return int(verbose)
+
+
+def check_initial_epoch(initial_epoch, epochs: int) -> int:
+    """``initial_epoch``: an integer in ``[0, epochs)``."""
+    expected = f"an integer in [0, epochs={epochs})"
+    if not is_int(initial_epoch):
+        raise invalid("initial_epoch", expected, initial_epoch, TypeError)
+    if not 0 <= initial_epoch < epochs:
+        raise invalid("initial_epoch", expected, initial_epoch)
+    return int(initial_epoch)
+
+
+def check_validation_data(validation_data):
+    """``validation_data``: a pair ``(x_val, y_val)``; returns it. Sample weights are not supported."""
+    expected = "a tuple (x_val, y_val)"
+    if not isinstance(validation_data, (tuple, list)):
+        raise invalid("validation_data", expected, _describe(validation_data), TypeError)
+    if len(validation_data) == 3:
+        raise ValueError(
+            "Invalid value for argument 'validation_data': expected (x_val, y_val); numcnn does not support "
+            "validation sample weights. Received: a tuple of 3 items"
+        )
+    if len(validation_data) != 2:
+        raise invalid(
+            "validation_data", expected, f"a {type(validation_data).__name__} of {len(validation_data)} items"
+        )
+    return validation_data[0], validation_data[1]
 
 
 def split_validation(x, y, validation_split):

@@ -10,7 +10,7 @@ import numpy as np
 from numcnn._checks import one_of
 
 _DATA_FORMATS = ("channels_last", "channels_first")
-_FLOATX = ("float16", "float32", "float64")
+_FLOATX = ("float32", "float64")  # the kernels compute in these two only
 _KERNELS = ("numba", "numpy")
 
 _settings = {"image_data_format": "channels_last", "floatx": "float32", "kernels": "numba"}

@@ -4,12 +4,25 @@
 from __future__ import annotations
 
 import math
+import os
+import string
 import warnings
 
 import numpy as np
 
-from numcnn._checks import invalid, is_int, one_of
+from numcnn._checks import file_path, finite_number, flag, invalid, is_int, non_negative_int, one_of
 from numcnn._progbar import Progbar
+
+
+def _verbose(value, choices=(0, 1)) -> int:
+    expected = ", ".join(map(str, choices[:-1])) + f" or {choices[-1]}"
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if not is_int(value):
+        raise invalid("verbose", expected, value, TypeError)
+    if value not in choices:
+        raise invalid("verbose", expected, value)
+    return int(value)
 
 
 class Callback:
@@ -64,8 +77,15 @@ class CallbackList:
 def check_callbacks(callbacks) -> list:
     if callbacks is None:
         return []
-    if not isinstance(callbacks, (list, tuple)) or not all(isinstance(c, Callback) for c in callbacks):
-        raise invalid("callbacks", "a list of numcnn.callbacks.Callback instances", callbacks, TypeError)
+    expected = "a list of numcnn.callbacks.Callback instances"
+    if isinstance(callbacks, Callback):
+        raise invalid("callbacks", expected + " (wrap a single one in a list)", callbacks, TypeError)
+    if not isinstance(callbacks, (list, tuple)):
+        raise invalid("callbacks", expected, callbacks, TypeError)
+    for i, c in enumerate(callbacks):
+        if not isinstance(c, Callback):
+            what = "a class (instantiate it)" if isinstance(c, type) else f"of type {type(c).__name__}"
+            raise invalid("callbacks", expected, f"item {i} {what}: {c!r:.60}", TypeError)
     return list(callbacks)
 
 
@@ -91,7 +111,7 @@ class ProgbarLogger(Callback):
 
     def __init__(self, verbose=1):
         super().__init__()
-        self.verbose = verbose
+        self.verbose = _verbose(verbose, (0, 1, 2))
         self._bar = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -117,7 +137,7 @@ class _Monitor(Callback):
         if mode == "auto":
             mode = "max" if "acc" in monitor or monitor.endswith("auc") else "min"
         self.mode = mode
-        self.min_delta = abs(float(min_delta))
+        self.min_delta = abs(finite_number("min_delta", min_delta))
         self.best = math.inf if mode == "min" else -math.inf
 
     def _current(self, logs):
@@ -150,14 +170,12 @@ class EarlyStopping(_Monitor):
         restore_best_weights=False,
         start_from_epoch=0,
     ):
-        if not is_int(patience) or patience < 0:
-            raise invalid("patience", "a non-negative integer", patience)
+        self.patience = non_negative_int("patience", patience)
         super().__init__(monitor, mode, min_delta)
-        self.patience = int(patience)
-        self.verbose = verbose
-        self.baseline = baseline
-        self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = int(start_from_epoch)
+        self.verbose = _verbose(verbose)
+        self.baseline = None if baseline is None else finite_number("baseline", baseline)
+        self.restore_best_weights = flag("restore_best_weights", restore_best_weights)
+        self.start_from_epoch = non_negative_int("start_from_epoch", start_from_epoch)
 
     def on_train_begin(self, logs=None):
         self.wait = 0
@@ -205,15 +223,19 @@ class ModelCheckpoint(_Monitor):
         mode="auto",
         save_freq="epoch",
     ):
-        if not isinstance(filepath, (str, bytes)) and not hasattr(filepath, "__fspath__"):
-            raise invalid("filepath", "a file path", filepath, TypeError)
-        if save_freq != "epoch":
-            raise invalid("save_freq", "'epoch'", save_freq)
+        filepath = file_path("filepath", filepath)
+        _check_template(filepath)
+        if os.path.isdir(filepath):
+            raise invalid("filepath", "a file path", f"a folder {filepath!r}")
+        if not isinstance(save_freq, str) or save_freq != "epoch":
+            raise invalid(
+                "save_freq", "'epoch'", save_freq, ValueError if isinstance(save_freq, (str, int)) else TypeError
+            )
         super().__init__(monitor, mode)
-        self.filepath = str(filepath)
-        self.verbose = verbose
-        self.save_best_only = bool(save_best_only)
-        self.save_weights_only = bool(save_weights_only)
+        self.filepath = filepath
+        self.verbose = _verbose(verbose)
+        self.save_best_only = flag("save_best_only", save_best_only)
+        self.save_weights_only = flag("save_weights_only", save_weights_only)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -222,13 +244,31 @@ class ModelCheckpoint(_Monitor):
             if value is None or not self._improved(value):
                 return
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, ValueError, IndexError) as err:  # e.g. {val_loss} without validation data
+            available = ", ".join(["epoch", *sorted(logs)])
+            raise ValueError(
+                f"Invalid value for argument 'filepath': expected placeholders among {available}. "
+                f"Received: filepath={self.filepath!r} ({type(err).__name__}: {err})"
+            ) from None
         if self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
+
+
+def _check_template(filepath: str) -> None:
+    """``filepath`` may hold ``{epoch}`` and log keys (``{val_loss:.3f}``), but no positional fields."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath) if field is not None]
+    except ValueError as err:
+        raise invalid("filepath", "a path whose {...} placeholders are well formed", f"{filepath!r} ({err})") from None
+    bad = [field for field in fields if not field or field.isdigit()]
+    if bad:
+        raise invalid("filepath", "named placeholders such as {epoch:02d} or {val_loss:.3f}", filepath)
 
 
 class TerminateOnNaN(Callback):
@@ -262,13 +302,14 @@ class ReduceLROnPlateau(_Monitor):
         cooldown=0,
         min_lr=0.0,
     ):
-        if not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        factor = finite_number("factor", factor)
+        if not 0 < factor < 1:
             raise invalid("factor", "a number in (0, 1)", factor)
-        if not is_int(patience) or patience < 0:
-            raise invalid("patience", "a non-negative integer", patience)
+        self.patience = non_negative_int("patience", patience)
         super().__init__(monitor, mode, min_delta)
-        self.factor, self.patience, self.verbose = float(factor), int(patience), verbose
-        self.cooldown, self.min_lr = int(cooldown), float(min_lr)
+        self.factor, self.verbose = factor, _verbose(verbose)
+        self.cooldown = non_negative_int("cooldown", cooldown)
+        self.min_lr = finite_number("min_lr", min_lr, low=0.0)
 
     def on_train_begin(self, logs=None):
         self.wait, self.cooldown_counter = 0, 0

@@ -28,13 +28,16 @@ class Loss:
     def __call__(self, y_true, y_pred) -> float:
         return float(np.mean(self.per_sample(y_true, y_pred)))
 
-    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
+    def check_targets(self, y_true: np.ndarray, output_shape: tuple, name: str = "y") -> None:
         """Raise when ``y_true`` cannot be a target for outputs of ``output_shape`` (``(N, …)``)."""
         if y_true.shape != tuple(output_shape):
             raise ValueError(
-                f"Invalid value for argument 'y': expected targets of shape {tuple(output_shape)} for loss "
-                f"'{self.name}'. Received: y.shape={y_true.shape}"
+                f"Invalid value for argument '{name}': expected targets of shape {tuple(output_shape)} for loss "
+                f"'{self.name}'. Received: {name}.shape={y_true.shape}{self._hint(y_true, output_shape)}"
             )
+
+    def _hint(self, y_true: np.ndarray, output_shape: tuple) -> str:
+        return ""
 
     def get_config(self) -> dict:
         return {"name": self.name}
@@ -48,6 +51,14 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     fuses_with_softmax = True
+
+    def _hint(self, y_true, output_shape):
+        if len(output_shape) == 2 and y_true.shape in ((output_shape[0],), (output_shape[0], 1)):
+            return (
+                " (integer labels? one-hot encode them with numcnn.utils.to_categorical(y, "
+                f"{output_shape[1]}) or use loss='sparse_categorical_crossentropy')"
+            )
+        return ""
 
     def per_sample(self, y_true, y_pred):
         p = _clip(y_pred / np.sum(y_pred, axis=-1, keepdims=True))
@@ -90,19 +101,25 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         grad[np.arange(probs.shape[0]), np.asarray(y_true).reshape(-1).astype(np.int64)] -= 1
         return (grad / probs.shape[0]).astype(probs.dtype, copy=False)
 
-    def check_targets(self, y_true, output_shape):
+    def check_targets(self, y_true, output_shape, name="y"):
         n, classes = output_shape[0], output_shape[-1]
         if y_true.shape not in ((n,), (n, 1)):
+            hint = ""
+            if y_true.shape == (n, classes) and classes > 1:
+                hint = " (one-hot targets? use loss='categorical_crossentropy')"
             raise ValueError(
-                f"Invalid value for argument 'y': expected integer labels of shape ({n},) for loss "
-                f"'{self.name}'. Received: y.shape={y_true.shape}"
+                f"Invalid value for argument '{name}': expected integer labels of shape ({n},) for loss "
+                f"'{self.name}'. Received: {name}.shape={y_true.shape}{hint}"
             )
         if y_true.dtype.kind == "f" and not np.all(y_true == np.round(y_true)):
-            raise invalid("y", "integer class labels", "non-integer values")
+            raise invalid(name, "integer class labels", "non-integer values")
         bad = y_true[(y_true < 0) | (y_true >= classes)]
         if bad.size:
+            value = bad.flat[0]
+            shown = f"{int(value)}" if abs(float(value)) < 2**63 else f"{float(value):g}"
             raise ValueError(
-                f"Received a label value of {bad.flat[0]:g} which is outside the valid range of [0, {classes})"
+                f"Received a label value of {shown} which is outside the valid range of [0, {classes}) "
+                f"in argument '{name}'"
             )
 
 

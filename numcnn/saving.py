@@ -8,6 +8,7 @@ fsynced and ``os.replace``d, so a crash at any point leaves the old file or the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -15,14 +16,47 @@ import zipfile
 
 import numpy as np
 
+from numcnn._checks import file_path
+
 FORMAT = "numcnn.model"
 VERSION = 1
 _META = "__numcnn__"
 
 
-def atomic_write(path: str, write) -> None:
-    """Call ``write(fileobj)`` on a temp file beside ``path``, then fsync and rename it onto ``path``."""
-    path = os.fspath(path)
+class ModelFileNotFoundError(FileNotFoundError, ValueError):
+    """No file at the given path: a ``FileNotFoundError`` that is also the ``ValueError`` Keras raises."""
+
+
+def _current_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import (never while other threads write files).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates 0600 files; model files get the permissions a plain open() would give them.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def _fsync_dir(folder: str) -> None:
+    # Makes the rename itself durable across a power cut; folders cannot be opened for this on Windows.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(fileobj)`` on a temp file beside ``path``, then fsync and rename it onto ``path``.
+
+    A crash or an exception at any point leaves the old file (or none) or the complete new one, never
+    part of one; on an exception the temp file is removed.
+    """
+    path = file_path("filepath", path)
+    if os.path.isdir(path):
+        raise ValueError(f"Invalid value for argument 'filepath': expected a file path. Received: a folder {path!r}")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
@@ -30,12 +64,15 @@ def atomic_write(path: str, write) -> None:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
+            if hasattr(os, "fchmod"):  # mkstemp makes 0600 files; give the usual permissions
+                os.fchmod(f.fileno(), _FILE_MODE)
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+    _fsync_dir(folder)
 
 
 def write_archive(path: str, meta: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -47,10 +84,14 @@ def write_archive(path: str, meta: dict, arrays: dict[str, np.ndarray]) -> None:
 
 
 def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read a file written by ``write_archive``; raise ``ValueError`` naming the file on anything else."""
-    path = os.fspath(path)
+    """Read a file written by ``write_archive``; raise ``ValueError`` naming the file on anything else.
+
+    Never unpickles: object arrays are refused by ``allow_pickle=False``, before any of their bytes are
+    interpreted. Every array that comes back is a numeric (int or float) ndarray.
+    """
+    path = file_path("filepath", path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"No model file at '{path}'")
+        raise ModelFileNotFoundError(f"No model file at '{path}'")
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
@@ -60,10 +101,16 @@ def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
                 raise ValueError("it has no numcnn metadata")
             meta = json.loads(str(archive[_META]))
             arrays = {name: archive[name] for name in archive.files if name != _META}
-    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, KeyError, ValueError) as err:
-        raise ValueError(f"Cannot load '{path}' as a numcnn model file: {err}") from None
+        for name, array in arrays.items():
+            if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+                kind = f"dtype {array.dtype}" if isinstance(array, np.ndarray) else "raw bytes"
+                raise ValueError(f"its entry {name!r} is not a numeric array ({kind})")
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, RecursionError, MemoryError) as err:
+        # JSONDecodeError is a ValueError; RecursionError: absurdly nested JSON; MemoryError: absurd shapes
+        raise ValueError(f"Cannot load '{path}' as a numcnn model file: {type(err).__name__}: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"Cannot load '{path}' as a numcnn model file: unknown format {meta.get('format')!r}")
+        found = meta.get("format") if isinstance(meta, dict) else f"a JSON {type(meta).__name__}"
+        raise ValueError(f"Cannot load '{path}' as a numcnn model file: unknown format {found!r}")
     if meta.get("version") != VERSION:
         raise ValueError(f"Cannot load '{path}': file format version {meta.get('version')!r}, expected {VERSION}")
     return meta, arrays

@@ -17,15 +17,19 @@ import numpy as np
 from numcnn import losses, optimizers
 from numcnn import metrics as metrics_module
 from numcnn import random as nrandom
-from numcnn._checks import invalid, positive_int
+from numcnn._checks import flag, invalid, positive_int
 from numcnn._data import (
     as_numeric_array,
     batches,
     check_batch_size,
+    check_initial_epoch,
     check_inputs,
     check_same_length,
+    check_validation_data,
+    check_verbose,
     split_validation,
 )
+from numcnn._memory import keep_large_allocations
 from numcnn._progbar import Progbar
 from numcnn.callbacks import CallbackList, History, ProgbarLogger, check_callbacks
 from numcnn.layers.base import ActivatedLayer
@@ -45,14 +49,8 @@ def deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
         if received and callable(previous):
             previous(signal.SIGINT, None)
-
-
-def _check_verbose(verbose) -> int:
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise invalid("verbose", "'auto', 0, 1 or 2", verbose)
-    return int(verbose)
+        elif received and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 class TrainingMixin:
@@ -69,7 +67,8 @@ class TrainingMixin:
         if loss is None:
             raise invalid("loss", "a loss name or Loss instance", None, TypeError)
         resolved_loss = losses.get(loss)
-        resolved_optimizer = optimizers.get(optimizer)
+        # Keras: optimizer=None compiles a model for evaluate/predict only; fit then says it needs one.
+        resolved_optimizer = None if optimizer is None else optimizers.get(optimizer)
         if metrics is None:
             metrics = []
         if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
@@ -77,7 +76,9 @@ class TrainingMixin:
         resolved_metrics = [metrics_module.get(m, resolved_loss.name) for m in metrics]
         self.loss, self.optimizer, self.metrics = resolved_loss, resolved_optimizer, resolved_metrics
         self._compile_args = {
-            "optimizer": {
+            "optimizer": None
+            if resolved_optimizer is None
+            else {
                 "class_name": type(resolved_optimizer).__name__,
                 "config": resolved_optimizer.get_config(),
             },
@@ -89,25 +90,31 @@ class TrainingMixin:
     def _compile_config(self):
         return getattr(self, "_compile_args", None)
 
-    def _require_compiled(self, what):
+    def _require_compiled(self, what, optimizer=False):
         if not getattr(self, "compiled", False):
-            raise RuntimeError(f"You must call compile() before {what}()")
+            raise ValueError(f"You must call compile() before {what}()")
+        if optimizer and self.optimizer is None:
+            raise ValueError(
+                f"Invalid value for argument 'optimizer': {what}() needs an optimizer. "
+                "Received: compile(optimizer=None)"
+            )
 
     # -- arrays in ----------------------------------------------------------------------------
     def _prepare_x(self, x, name="x"):
-        x = as_numeric_array(name, x)
+        keep_large_allocations()
+        x = as_numeric_array(name, x, check_finite=False)
         if not self.built:
             self.build((None, *x.shape[1:]))
-        check_inputs(x, self.input_shape)
-        return np.ascontiguousarray(x, dtype=self._layers[0].dtype)
+        check_inputs(x, self.input_shape, name)
+        # NaN/inf are looked for after the cast: a float64 1e300 becomes inf in float32
+        return as_numeric_array(name, x, dtype=self._layers[0].dtype)
 
-    def _prepare_xy(self, x, y):
-        x = self._prepare_x(x)
-        y = as_numeric_array("y", y)
-        check_same_length(x, y)
-        self.loss.check_targets(y, (x.shape[0], *self.output_shape[1:]))
-        if not self.loss.name.startswith("sparse"):
-            y = np.ascontiguousarray(y, dtype=x.dtype)
+    def _prepare_xy(self, x, y, names=("x", "y")):
+        x = self._prepare_x(x, names[0])
+        sparse = self.loss.name.startswith("sparse")
+        y = as_numeric_array(names[1], y, dtype=None if sparse else x.dtype)
+        check_same_length(x, y, names)
+        self.loss.check_targets(y, (x.shape[0], *self.output_shape[1:]), names[1])
         return x, y
 
     # -- one batch ----------------------------------------------------------------------------
@@ -154,7 +161,7 @@ class TrainingMixin:
 
     def train_on_batch(self, x, y):
         """One update on ``(x, y)``; returns ``[loss, *metrics]`` of the batch (before the update)."""
-        self._require_compiled("train_on_batch")
+        self._require_compiled("train_on_batch", optimizer=True)
         x, y = self._prepare_xy(x, y)
         values = self._train_step(x, y)
         return self._result({k: float(v.mean()) for k, v in values.items()})
@@ -195,23 +202,22 @@ class TrainingMixin:
         training batches are reshuffled each epoch (``shuffle=True``); the last, partial batch is used;
         epoch ``loss``/``accuracy`` are means over the epoch's samples, measured before each update.
         """
-        self._require_compiled("fit")
+        self._require_compiled("fit", optimizer=True)
         if class_weight is not None or sample_weight is not None:
             raise ValueError("class_weight and sample_weight are not supported by numcnn yet")
         batch_size = check_batch_size(batch_size)
         epochs = positive_int("epochs", epochs)
-        verbose = _check_verbose(verbose)
-        if not isinstance(initial_epoch, int) or not 0 <= initial_epoch < epochs:
-            raise invalid("initial_epoch", f"an integer in [0, epochs={epochs})", initial_epoch)
+        verbose = check_verbose(verbose)
+        initial_epoch = check_initial_epoch(initial_epoch, epochs)
         validation_freq = positive_int("validation_freq", validation_freq)
+        shuffle = flag("shuffle", shuffle)
         callbacks = check_callbacks(callbacks)
         x, y = self._prepare_xy(x, y)
         (x, y), val = split_validation(x, y, validation_split)
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise invalid("validation_data", "a tuple (x_val, y_val)", type(validation_data).__name__, TypeError)
-            val = self._prepare_xy(*validation_data)
-        val_batch = check_batch_size(validation_batch_size, default=batch_size)
+            x_val, y_val = check_validation_data(validation_data)
+            val = self._prepare_xy(x_val, y_val, names=("validation_data[0]", "validation_data[1]"))
+        val_batch = check_batch_size(validation_batch_size, default=batch_size, name="validation_batch_size")
 
         steps = -(-x.shape[0] // batch_size)
         history = History()
@@ -274,7 +280,8 @@ class TrainingMixin:
         """Loss and metrics on ``(x, y)``: ``[loss, accuracy]`` (a float when there are no metrics)."""
         self._require_compiled("evaluate")
         batch_size = check_batch_size(batch_size)
-        verbose = _check_verbose(verbose)
+        verbose = check_verbose(verbose)
+        return_dict = flag("return_dict", return_dict)
         x, y = self._prepare_xy(x, y)
         bar = Progbar(-(-x.shape[0] // batch_size), verbose=verbose) if verbose else None
         logs = self._evaluate_arrays(x, y, batch_size, bar)
@@ -285,7 +292,7 @@ class TrainingMixin:
     def predict(self, x, batch_size=None, verbose=0):
         """Model outputs for ``x`` of shape ``(N, …)``, in batches: e.g. class probabilities ``(N, 10)``."""
         batch_size = check_batch_size(batch_size)
-        _check_verbose(verbose)
+        check_verbose(verbose)
         x = self._prepare_x(x)
         return np.concatenate([self._forward(x[index]) for index in batches(x.shape[0], batch_size)])
 

@@ -31,7 +31,17 @@ class SpatialMixin:
         self.pads = (0, 0, 0, 0)
 
     def _hwc(self, shape):
-        """(height, width, channels) of a full shape in this layer's data format."""
+        """(height, width, channels) of a full shape in this layer's data format; raises unless rank 4."""
+        if len(shape) != 4:
+            layout = (
+                "(batch, channels, height, width)"
+                if self.data_format == "channels_first"
+                else "(batch, height, width, channels)"
+            )
+            raise ValueError(
+                f"Invalid value for argument 'input_shape': expected a shape of rank 4 {layout} for layer "
+                f"'{self.name}'. Received: input_shape={tuple(shape)}"
+            )
         if self.data_format == "channels_first":
             return shape[2], shape[3], shape[1]
         return shape[1], shape[2], shape[3]

@@ -15,11 +15,12 @@ Weights are in Keras' layouts and order so ``get_weights``/``set_weights`` inter
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 
 from numcnn import activations, backend
-from numcnn._checks import invalid, shape_tuple
+from numcnn._checks import check_allocation, flag, invalid, positive_int, shape_tuple
 
 _name_counts: dict[str, int] = {}
 
@@ -44,12 +45,63 @@ def format_shape(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def float_dtype(dtype) -> np.dtype:
+    """A layer's ``dtype``: ``None`` (``backend.floatx()``), float32 or float64, else raise.
+
+    float16 is refused: the kernels compute in float32 or float64 only (and half precision would need
+    loss scaling to train at all).
+    """
+    if dtype is None:
+        return np.dtype(backend.floatx())
+    expected = "'float32' or 'float64'"
+    try:
+        resolved = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise invalid("dtype", expected, dtype, TypeError) from None
+    if resolved not in (np.dtype("float32"), np.dtype("float64")):
+        raise invalid("dtype", expected, dtype)
+    return resolved
+
+
+def check_weight(label: str, value, current: np.ndarray, layer_name: str) -> np.ndarray:
+    """``value`` as a new array of ``current``'s shape and dtype, or raise naming ``label`` (``weights[i]``).
+
+    Accepts arrays and nested lists of ints and floats; refuses objects, strings, bools, complex numbers,
+    other shapes, and NaN or inf — also values that only overflow when cast to the layer's dtype.
+    """
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise invalid(label, "a numeric array", f"a {type(value).__name__}", TypeError)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        raise invalid(label, "a numeric array", f"an object that is not an array ({err})", TypeError) from None
+    if arr.dtype.kind not in "fiu":
+        raise invalid(label, "a numeric array", f"array of dtype {arr.dtype}", TypeError)
+    if arr.shape != current.shape:
+        raise ValueError(
+            f"Invalid value for argument '{label}': expected shape {format_shape(current.shape)} for "
+            f"layer '{layer_name}'. Received: shape={format_shape(arr.shape)}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(current.dtype)  # a copy: never keep a reference to the caller's array
+    if not np.isfinite(cast).all():
+        received = "an array containing NaN or inf"
+        if np.isfinite(arr).all():
+            received = f"values too large for {current.dtype.name}"
+        raise invalid(label, "finite values", received)
+    return cast
+
+
 class Layer:
     """Base class: naming, weights bookkeeping, shape checks and the Keras weight API."""
 
     def __init__(self, name=None, input_shape=None, trainable=True, dtype=None, **kwargs):
         if "batch_input_shape" in kwargs:
-            input_shape = tuple(kwargs.pop("batch_input_shape"))[1:]
+            batch_input_shape = kwargs.pop("batch_input_shape")
+            if not isinstance(batch_input_shape, (tuple, list)) or len(batch_input_shape) < 2:
+                expected = "a shape with the batch axis, e.g. (None, 28, 28, 1)"
+                raise invalid("batch_input_shape", expected, batch_input_shape, TypeError)
+            input_shape = tuple(batch_input_shape)[1:]
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s): {unknown}")
@@ -57,14 +109,15 @@ class Layer:
             raise invalid("name", "a non-empty string or None", name, TypeError)
         self.name = name or unique_name(_snake_case(type(self).__name__))
         self.input_spec_shape = None if input_shape is None else shape_tuple("input_shape", input_shape)
-        self.trainable = bool(trainable)
-        self.dtype = np.dtype(dtype or backend.floatx())
+        self.trainable = flag("trainable", trainable)
+        self.dtype = float_dtype(dtype)
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
         self.built = False
         self.input_shape: tuple | None = None
         self.output_shape: tuple | None = None
+        self._models = weakref.WeakSet()  # the models this layer is in (a layer may be shared, as in Keras)
 
     # -- building ---------------------------------------------------------------------------------
     def build(self, input_shape) -> None:
@@ -79,6 +132,12 @@ class Layer:
     def add_weight(self, name: str, shape, initializer, trainable: bool = True) -> np.ndarray:
         from numcnn import initializers
 
+        # Initializers draw in float64: refuse sizes that cannot fit before NumPy tries (units=10**12).
+        check_allocation(
+            f"Cannot create weight '{name}' of layer '{self.name}' (its size arguments are too large for its input)",
+            tuple(shape),
+            8,
+        )
         value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
         if trainable:
             self.params[name] = value
@@ -103,7 +162,13 @@ class Layer:
 
     def __call__(self, x, training=False):
         if not self.built:
-            self.build((None, *np.shape(x)[1:]))
+            shape = (None, *np.shape(x)[1:])
+            self.compute_output_shape(shape)  # refuse a shape that does not fit before making any weight
+            try:
+                self.build(shape)
+            except BaseException:
+                self.unbuild()
+                raise
         self.check_input(x)
         return self.forward(x, training=training)
 
@@ -124,6 +189,10 @@ class Layer:
 
     def set_weights(self, weights) -> None:
         """Replace the weights by ``weights`` (Keras order and shapes); checks all before writing any."""
+        self.assign_weights(self.checked_weights(weights))
+
+    def checked_weights(self, weights) -> list[np.ndarray]:
+        """``weights`` checked against this layer's weights and cast to their dtypes; nothing is written."""
         current = self.weights
         if not isinstance(weights, (list, tuple)):
             raise invalid("weights", f"a list of {len(current)} arrays", type(weights).__name__, TypeError)
@@ -132,21 +201,20 @@ class Layer:
                 f"Invalid value for argument 'weights': expected a list of {len(current)} arrays for layer "
                 f"'{self.name}'. Received: a list of {len(weights)} arrays"
             )
-        arrays = []
-        for i, (new, old) in enumerate(zip(weights, current)):
-            arr = np.asarray(new)
-            if arr.dtype.kind not in "fiu" or arr.dtype == np.dtype("O"):
-                raise invalid(f"weights[{i}]", "a numeric array", f"array of dtype {arr.dtype}", TypeError)
-            if arr.shape != old.shape:
-                raise ValueError(
-                    f"Invalid value for argument 'weights[{i}]': expected shape {format_shape(old.shape)} for "
-                    f"layer '{self.name}'. Received: shape={format_shape(arr.shape)}"
-                )
-            if not np.all(np.isfinite(arr)):
-                raise invalid(f"weights[{i}]", "finite values", "an array containing NaN or inf")
-            arrays.append(arr)
-        for arr, old in zip(arrays, current):
+        return [
+            check_weight(f"weights[{i}]", new, old, self.name) for i, (new, old) in enumerate(zip(weights, current))
+        ]
+
+    def assign_weights(self, arrays: list[np.ndarray]) -> None:
+        """Write arrays from ``checked_weights`` into the weights."""
+        for arr, old in zip(arrays, self.weights):
             old[...] = arr  # in place: optimizers and models hold references to these arrays
+
+    def unbuild(self) -> None:
+        """Forget the weights and shapes of a build that failed part-way, so the layer can be built again."""
+        self.params, self.grads, self.state = {}, {}, {}
+        self.built = False
+        self.input_shape = self.output_shape = None
 
     def count_params(self) -> int:
         return int(sum(w.size for w in self.weights))
@@ -172,7 +240,12 @@ class ActivatedLayer(Layer):
 
     Subclasses implement ``forward_linear(x) -> z`` and ``backward_linear(dz) -> dx``. The split lets the
     model skip softmax's Jacobian and feed the fused softmax-crossentropy gradient ``dz`` directly.
+    Subclasses that set ``fuses_relu`` also take ``forward_linear(x, relu=True)`` and
+    ``backward_linear(dy, relu_output=y)``: ReLU then runs inside their kernels, on data still in cache,
+    instead of as two more full passes over the output.
     """
+
+    fuses_relu = False
 
     def __init__(self, activation=None, **kwargs):
         self.activation = activations.get(activation)
@@ -180,16 +253,24 @@ class ActivatedLayer(Layer):
         self._z = None
         self._y = None
 
+    def _fused_relu(self) -> bool:
+        return self.fuses_relu and self.activation.name == "relu"
+
     def forward(self, x, training=False):
-        z = self.forward_linear(x, training=training)
-        y = self.activation.forward(z)
-        self._z = z if self.activation.needs_input else None
+        if self._fused_relu():
+            y = self.forward_linear(x, training=training, relu=True)
+            self._z = None
+        else:
+            z = self.forward_linear(x, training=training)
+            y = self.activation.forward(z)
+            self._z = z if self.activation.needs_input else None
         self._y = y
         return y
 
     def backward(self, dy):
-        dz = self.activation.backward(dy, self._z, self._y)
-        return self.backward_linear(dz)
+        if self._fused_relu():
+            return self.backward_linear(dy, relu_output=self._y)
+        return self.backward_linear(self.activation.backward(dy, self._z, self._y))
 
     def forward_linear(self, x, training=False):
         raise NotImplementedError
@@ -209,6 +290,8 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if shape is None:
             raise invalid("shape", "a tuple of positive integers", shape, TypeError)
+        shape = shape_tuple("shape", shape)
+        self.batch_size = None if batch_size is None else positive_int("batch_size", batch_size)
         super().__init__(name=name, input_shape=shape, **kwargs)
         self.shape = self.input_spec_shape
         self.build((None, *self.shape))

@@ -6,7 +6,7 @@ import numpy as np
 
 from numcnn import backend, initializers
 from numcnn import random as nrandom
-from numcnn._checks import fraction, invalid, is_int, positive_int
+from numcnn._checks import flag, fraction, invalid, is_int, non_negative_int, positive_int
 from numcnn.layers.base import ActivatedLayer, Layer
 
 
@@ -15,6 +15,8 @@ class Dense(ActivatedLayer):
 
     Input ``(N, ..., in)``, output ``(N, ..., units)``; ``kernel`` ``(in, units)``, ``bias`` ``(units,)``.
     """
+
+    fuses_relu = True
 
     def __init__(
         self,
@@ -26,7 +28,7 @@ class Dense(ActivatedLayer):
         **kwargs,
     ):
         self.units = positive_int("units", units)
-        self.use_bias = bool(use_bias)
+        self.use_bias = flag("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         super().__init__(activation=activation, **kwargs)
@@ -34,30 +36,39 @@ class Dense(ActivatedLayer):
         self._x = None
 
     def compute_output_shape(self, input_shape):
+        if len(input_shape) < 2:
+            raise invalid("input_shape", f"a shape of rank 2 or more for layer '{self.name}'", tuple(input_shape))
         return (*tuple(input_shape)[:-1], self.units)
 
     def build(self, input_shape):
-        if len(input_shape) < 2:
-            raise invalid("input_shape", "a shape of rank 2 or more", tuple(input_shape))
+        self.compute_output_shape(input_shape)  # checks the rank before any weight is made
         self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
         if self.use_bias:
             self.add_weight("bias", (self.units,), self.bias_initializer)
         super().build(input_shape)
 
-    def forward_linear(self, x, training=False):
+    def forward_linear(self, x, training=False, relu=False):
+        ops = backend.ops()
         self._x = x
-        z = x @ self.params["kernel"]
+        z = ops.matmul(x.reshape(-1, x.shape[-1]), self.params["kernel"])
         if self.use_bias:
             z += self.params["bias"]
-        return z
+        if relu:
+            ops.relu_forward(z, out=z)  # z is ours: rectify it in place
+        return z.reshape(*x.shape[:-1], self.units)
 
-    def backward_linear(self, dz):
+    def backward_linear(self, dz, relu_output=None):
+        ops = backend.ops()
+        if relu_output is not None:
+            dz = ops.relu_backward(dz, relu_output)
         x2 = self._x.reshape(-1, self._x.shape[-1])
         dz2 = dz.reshape(-1, self.units)
-        self.grads["kernel"] = x2.T @ dz2
+        self.grads["kernel"] = ops.matmul(x2.T, dz2)
         if self.use_bias:
             self.grads["bias"] = dz2.sum(axis=0)
-        return (dz @ self.params["kernel"].T) if self.input_gradient else None
+        if not self.input_gradient:
+            return None
+        return ops.matmul(dz2, self.params["kernel"].T).reshape(self._x.shape)
 
     def get_config(self) -> dict:
         return {
@@ -150,17 +161,39 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
+def _noise_shape(value) -> tuple:
+    expected = "a tuple of positive integers or None (one per axis, batch first)"
+    if not isinstance(value, (tuple, list)) or not all(d is None or is_int(d) for d in value):
+        raise invalid("noise_shape", expected, value, TypeError)
+    if any(d is not None and d < 1 for d in value):
+        raise invalid("noise_shape", expected, value)
+    return tuple(None if d is None else int(d) for d in value)
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each element with probability ``rate`` and scale the rest by
     ``1 / (1 - rate)``; at inference the identity. Randomness from ``seed`` or numcnn's generator."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         self.rate = fraction("rate", rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self._rng = None if seed is None else nrandom.resolve(seed=seed)
+        self.noise_shape = None if noise_shape is None else _noise_shape(noise_shape)
+        self.seed = None if seed is None else non_negative_int("seed", seed)
+        self._rng = None if seed is None else nrandom.resolve(seed=self.seed)
         super().__init__(**kwargs)
         self._mask = None
+
+    def compute_output_shape(self, input_shape):
+        if self.noise_shape is not None:
+            ok = len(self.noise_shape) == len(input_shape) and all(
+                d is None or d == 1 or d == n for d, n in zip(self.noise_shape[1:], input_shape[1:])
+            )
+            if not ok:
+                raise invalid(
+                    "noise_shape",
+                    f"a shape that broadcasts to the inputs {tuple(input_shape)} of layer '{self.name}'",
+                    self.noise_shape,
+                )
+        return tuple(input_shape)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0.0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend
+from numcnn._checks import flag, invalid
 from numcnn.layers._spatial import SpatialMixin
 from numcnn.layers.base import Layer
 
@@ -64,11 +65,15 @@ class _GlobalPooling2D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         self.data_format = backend.standardize_data_format(data_format)
-        self.keepdims = bool(keepdims)
+        self.keepdims = flag("keepdims", keepdims)
         super().__init__(**kwargs)
         self._axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
 
     def compute_output_shape(self, input_shape):
+        if len(input_shape) != 4:
+            raise invalid(
+                "input_shape", f"a shape of rank 4 for {type(self).__name__} '{self.name}'", tuple(input_shape)
+            )
         if self.keepdims:
             return tuple(1 if i in self._axes else d for i, d in enumerate(input_shape))
         return tuple(d for i, d in enumerate(input_shape) if i not in self._axes)

@@ -1,0 +1,1135 @@
+"""Bad input gives a clear ValueError/TypeError naming the argument, before anything changes.
+
+Two parts:
+
+- ``CASES``: a table of distinct bad inputs, one per row — layer, model and callback construction,
+  ``compile``, ``fit``/``evaluate``/``predict`` data and keyword arguments, ``set_weights``,
+  ``to_categorical``, model files, optimizers. Each row names the exception type and a regex the message
+  must match (the argument's name); after each row the compiled, once-trained models' weights, optimizer
+  ``iterations`` and optimizer state arrays are bit-for-bit what they were.
+- ``test_fuzz_*``: hypothesis throws malformed values (None, strings, bytes, bools, floats with NaN/inf,
+  zero/negative/huge ints, NumPy scalars, nested and ragged lists, dicts, objects, object/str/complex
+  arrays, wrongly shaped or empty arrays, NaN/inf inside arrays, out-of-range labels) at the arguments of
+  every public entry point and asserts that only ValueError/TypeError come out — never an IndexError,
+  AttributeError, ZeroDivisionError, MemoryError or a NumPy internal, never a hang — and that the weights
+  and optimizer state are unchanged.
+
+Distinct bad inputs: 240 rows in ``CASES`` + 5 in the dedicated tests below the table (state the snapshot
+cannot see: unbuilt models, refused adds, shared layers) = 245.
+The fuzz tests draw 40 malformed values for each of 61 argument slots (39 constructors and functions, 22
+model methods and ``fit`` keywords).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import signal
+import tempfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from numcnn import backend, callbacks, losses, optimizers, utils
+from numcnn._checks import is_int
+from numcnn.layers import (
+    Activation,
+    AveragePooling2D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAveragePooling2D,
+    Input,
+    MaxPooling2D,
+    Reshape,
+)
+from numcnn.models import Sequential, load_model
+
+N = 10
+RNG = np.random.default_rng(0)
+X = RNG.random((N, 8, 8, 1), dtype=np.float32)
+LABELS = np.arange(N) % 3
+Y = utils.to_categorical(LABELS, 3)
+
+
+def _with(array, index, value):
+    out = np.array(array, dtype=np.float64 if isinstance(value, float) and abs(value) > 1e38 else array.dtype)
+    out[index] = value
+    return out
+
+
+X_NAN = _with(X, (0, 0, 0, 0), np.nan)
+X_INF = _with(X, (3, 2, 1, 0), -np.inf)
+X_HUGE = _with(X, (1, 1, 1, 0), 1e39)  # finite in float64, inf in float32
+
+
+def tiny(loss="categorical_crossentropy"):
+    model = Sequential(
+        [
+            Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
+            MaxPooling2D(),
+            Flatten(),
+            Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(loss=loss, optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+class Models:
+    """A categorical and a sparse model, each trained one step so the optimizer has state to lose."""
+
+    def __init__(self):
+        self.cat = tiny()
+        self.sparse = tiny("sparse_categorical_crossentropy")
+        self.cat.train_on_batch(X, Y)
+        self.sparse.train_on_batch(X, LABELS)
+        self.before = {m: snapshot(m) for m in (self.cat, self.sparse)}
+
+    def assert_unchanged(self):
+        for model, before in self.before.items():
+            assert_same(snapshot(model), before)
+
+
+def snapshot(model):
+    opt = model.optimizer
+    state = opt.state_dict() if opt is not None else {}
+    return {
+        "weights": [w.copy() for w in model.get_weights()],
+        "iterations": getattr(opt, "iterations", None),
+        "optimizer": opt,
+        "state": {k: np.array(v, copy=True) for k, v in state.items()},
+        "loss": model.loss,
+        "built": model.built,
+        "input_shape": model.input_shape,
+        "layers": list(model.layers),
+    }
+
+
+def assert_same(after, before):
+    assert after["iterations"] == before["iterations"]
+    assert after["optimizer"] is before["optimizer"] and after["loss"] is before["loss"]
+    assert (after["built"], after["input_shape"]) == (before["built"], before["input_shape"])
+    assert len(after["layers"]) == len(before["layers"])
+    assert all(a is b for a, b in zip(after["layers"], before["layers"]))
+    assert len(after["weights"]) == len(before["weights"])
+    for a, b in zip(after["weights"], before["weights"]):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert after["state"].keys() == before["state"].keys()
+    for key, value in before["state"].items():
+        assert np.array_equal(after["state"][key], value)
+
+
+@pytest.fixture
+def models():
+    return Models()
+
+
+def uncompiled():
+    return Sequential([Dense(3, input_shape=(4,))])
+
+
+def compiled_without_optimizer(m):
+    model = tiny()
+    model.compile(loss="categorical_crossentropy", optimizer=None)
+    return model
+
+
+def R(error, match, fn, *marks, id):  # noqa: N802 (a table row, short on purpose)
+    return pytest.param(error, match, fn, id=id, marks=marks)
+
+
+V, T = ValueError, TypeError
+W = lambda m: m.cat.get_weights()  # noqa: E731
+
+CASES = [
+    # -- Conv2D ------------------------------------------------------------------------------------
+    R(V, "'filters'.*positive integer.*filters=0", lambda m: Conv2D(0, 3), id="conv-filters-0"),
+    R(T, "'filters'.*filters=True", lambda m: Conv2D(True, 3), id="conv-filters-bool"),
+    R(T, "'filters'.*filters=2.0", lambda m: Conv2D(2.0, 3), id="conv-filters-float"),
+    R(T, "'filters'", lambda m: Conv2D("8", 3), id="conv-filters-str"),
+    R(V, "'kernel_size'", lambda m: Conv2D(2, 0), id="conv-kernel-0"),
+    R(T, "'kernel_size'", lambda m: Conv2D(2, (3, 3, 3)), id="conv-kernel-3-tuple"),
+    R(V, "'kernel_size'", lambda m: Conv2D(2, (3, -1)), id="conv-kernel-negative"),
+    R(T, "'kernel_size'", lambda m: Conv2D(2, 2.5), id="conv-kernel-float"),
+    R(T, "'kernel_size'", lambda m: Conv2D(2, math.nan), id="conv-kernel-nan"),
+    R(V, "'strides'", lambda m: Conv2D(2, 3, strides=0), id="conv-strides-0"),
+    R(T, "'strides'", lambda m: Conv2D(2, 3, strides="1"), id="conv-strides-str"),
+    R(V, "'padding'.*'valid', 'same'.*padding='full'", lambda m: Conv2D(2, 3, padding="full"), id="conv-padding"),
+    R(T, "'padding'", lambda m: Conv2D(2, 3, padding=None), id="conv-padding-none"),
+    R(V, "'data_format'", lambda m: Conv2D(2, 3, data_format="NHWC"), id="conv-data-format"),
+    R(V, "'activation'.*activation='relu6'", lambda m: Conv2D(2, 3, activation="relu6"), id="conv-activation"),
+    R(T, "'activation'", lambda m: Conv2D(2, 3, activation=3), id="conv-activation-int"),
+    R(V, "'initializer'", lambda m: Conv2D(2, 3, kernel_initializer="glorot"), id="conv-initializer"),
+    R(T, "'initializer'", lambda m: Conv2D(2, 3, bias_initializer=0.5), id="conv-initializer-float"),
+    R(T, "'name'", lambda m: Conv2D(2, 3, name=""), id="conv-name-empty"),
+    R(V, "'input_shape'", lambda m: Conv2D(2, 3, input_shape=(0, 8, 1)), id="conv-input-shape-0"),
+    R(T, "'input_shape'", lambda m: Conv2D(2, 3, input_shape=(None, 8, 1)), id="conv-input-shape-none"),
+    R(T, "'batch_input_shape'", lambda m: Conv2D(2, 3, batch_input_shape=5), id="conv-batch-input-shape"),
+    R(V, "'dtype'", lambda m: Conv2D(2, 3, dtype="int32"), id="conv-dtype-int"),
+    R(T, "'dtype'", lambda m: Conv2D(2, 3, dtype="float128x"), id="conv-dtype-unknown"),
+    R(T, "'trainable'", lambda m: Conv2D(2, 3, trainable="yes"), id="conv-trainable-str"),
+    R(T, "unexpected keyword argument.*filter_size", lambda m: Conv2D(2, 3, filter_size=3), id="conv-unknown-kwarg"),
+    # -- Dense, Dropout, pooling, Reshape, Flatten, Activation, Input -----------------------------
+    R(V, "'units'.*units=0", lambda m: Dense(0), id="dense-units-0"),
+    R(V, "'units'.*units=-3", lambda m: Dense(-3), id="dense-units-negative"),
+    R(T, "'units'", lambda m: Dense(np.float64(4)), id="dense-units-numpy-float"),
+    R(T, "'units'", lambda m: Dense(None), id="dense-units-none"),
+    R(T, "'units'", lambda m: Dense([10]), id="dense-units-list"),
+    R(T, "'use_bias'", lambda m: Dense(3, use_bias="no"), id="dense-use-bias-str"),
+    R(V, "weight 'kernel'.*memory", lambda m: Sequential([Dense(2**40, input_shape=(16,))]), id="dense-units-huge"),
+    R(V, "'rate'.*rate=1.0", lambda m: Dropout(1.0), id="dropout-rate-1"),
+    R(V, "'rate'", lambda m: Dropout(-0.1), id="dropout-rate-negative"),
+    R(V, "'rate'", lambda m: Dropout(math.nan), id="dropout-rate-nan"),
+    R(T, "'rate'", lambda m: Dropout("0.5"), id="dropout-rate-str"),
+    R(V, "'seed'", lambda m: Dropout(0.5, seed=-1), id="dropout-seed-negative"),
+    R(T, "'seed'", lambda m: Dropout(0.5, seed=1.5), id="dropout-seed-float"),
+    R(T, "'noise_shape'", lambda m: Dropout(0.5, noise_shape=3), id="dropout-noise-shape-int"),
+    R(V, "'noise_shape'", lambda m: Dropout(0.5, noise_shape=(None, 0)), id="dropout-noise-shape-0"),
+    R(
+        V,
+        "'noise_shape'.*broadcasts",
+        lambda m: Sequential([Dense(4, input_shape=(3,)), Dropout(0.5, noise_shape=(None, 5))]),
+        id="dropout-noise-shape-mismatch",
+    ),
+    R(V, "'pool_size'", lambda m: MaxPooling2D(pool_size=0), id="pool-size-0"),
+    R(T, "'pool_size'", lambda m: MaxPooling2D(pool_size=(2,)), id="pool-size-1-tuple"),
+    R(V, "'strides'", lambda m: MaxPooling2D(strides=-1), id="pool-strides-negative"),
+    R(V, "'padding'", lambda m: AveragePooling2D(padding="full"), id="avgpool-padding"),
+    R(V, "'target_shape'", lambda m: Reshape((0, 4)), id="reshape-0"),
+    R(V, "'target_shape'", lambda m: Reshape((-1, -1)), id="reshape-two-minus-ones"),
+    R(T, "'target_shape'", lambda m: Reshape("4x4"), id="reshape-str"),
+    R(V, "'target_shape'.*8 elements", lambda m: Sequential([Reshape((5,), input_shape=(8,))]), id="reshape-size"),
+    R(V, "'data_format'", lambda m: Flatten(data_format="last"), id="flatten-data-format"),
+    R(V, "'activation'", lambda m: Activation("softmaxx"), id="activation-unknown"),
+    R(T, "'shape'", lambda m: Input(), id="input-no-shape"),
+    R(V, "'shape'.*shape=\\(28, -28, 1\\)", lambda m: Input(shape=(28, -28, 1)), id="input-shape-negative"),
+    R(T, "'shape'", lambda m: Input(shape=(28.0, 28)), id="input-shape-float"),
+    R(T, "'shape'", lambda m: Input(shape="28x28"), id="input-shape-str"),
+    R(T, "'shape'", lambda m: Input(shape=(True, 3)), id="input-shape-bool"),
+    R(V, "'batch_size'", lambda m: Input(shape=(3,), batch_size=0), id="input-batch-size"),
+    # -- shapes that do not fit: kernels and pools larger than their input, wrong ranks ------------
+    R(
+        V,
+        "'input_shape'.*at least \\(9, 9\\)",
+        lambda m: Sequential([Conv2D(2, 9, input_shape=(8, 8, 1))]),
+        id="kernel-larger-than-input",
+    ),
+    R(V, "'input_shape'.*at least", lambda m: Sequential([Input((4, 4, 1)), MaxPooling2D(5)]), id="pool-larger"),
+    R(
+        V,
+        "'input_shape'.*at least \\(3, 3\\).*\\(None, 2, 2, 2\\)",
+        lambda m: Sequential([Conv2D(2, 3, input_shape=(8, 8, 1)), Conv2D(2, 3), Conv2D(2, 3), Conv2D(2, 3)]),
+        id="output-shrinks-to-nothing",
+    ),
+    R(
+        V,
+        "'input_shape'.*at least",
+        lambda m: Sequential([Conv2D(2, 3, strides=4, input_shape=(8, 8, 1)), MaxPooling2D(3)]),
+        id="strided-output-too-small",
+    ),
+    R(V, "'input_shape'.*rank 4", lambda m: Sequential([Conv2D(2, 3, input_shape=(8, 8))]), id="conv-rank-3"),
+    R(V, "'input_shape'.*rank 4", lambda m: Sequential([Dense(4, input_shape=(8,)), MaxPooling2D()]), id="pool-rank-2"),
+    R(
+        V,
+        "'input_shape'.*GlobalAveragePooling2D",
+        lambda m: Sequential([Dense(4, input_shape=(8,)), GlobalAveragePooling2D()]),
+        id="global-pool-rank-2",
+    ),
+    # -- Sequential -------------------------------------------------------------------------------
+    R(T, "'layers'", lambda m: Sequential("conv"), id="sequential-layers-str"),
+    R(T, "'name'", lambda m: Sequential([Dense(2)], name=3), id="sequential-name-int"),
+    R(T, "'layer'", lambda m: m.cat.add("Dense"), id="add-str"),
+    R(T, "'layer'", lambda m: m.cat.add(Dense), id="add-class"),
+    R(V, "'layer'.*not already in this model", lambda m: m.cat.add(m.cat.layers[0]), id="add-same-instance"),
+    R(V, "'layer'.*unique", lambda m: m.cat.add(Dense(3, name=m.cat.layers[-1].name)), id="add-duplicate-name"),
+    R(V, "'layer'.*Input", lambda m: m.cat.add(Input((3,))), id="add-input-after-layers"),
+    R(V, "'input_shape'.*built for", lambda m: m.cat.build((None, 9, 9, 1)), id="rebuild-other-shape"),
+    R(T, "'input_shape'", lambda m: m.cat.build("x"), id="build-str"),
+    R(V, "'input_shape'", lambda m: m.cat.build((None, 0, 8, 1)), id="build-zero-size"),
+    R(V, "no layers", lambda m: Sequential().build((None, 3)), id="build-empty-model"),
+    R(V, "no layers", lambda m: Sequential().predict(X), id="predict-empty-model"),
+    R(V, "'line_length'", lambda m: m.cat.summary(line_length=0), id="summary-line-length"),
+    R(T, "'print_fn'", lambda m: m.cat.summary(print_fn="print"), id="summary-print-fn"),
+    # -- compile ----------------------------------------------------------------------------------
+    R(V, "'loss'.*loss='crossentropy'", lambda m: m.cat.compile(loss="crossentropy"), id="compile-loss-unknown"),
+    R(T, "'loss'", lambda m: m.cat.compile(loss=None, optimizer="adam"), id="compile-loss-none"),
+    R(T, "'loss'", lambda m: m.cat.compile(loss=3), id="compile-loss-int"),
+    R(V, "'optimizer'.*'adamax'", lambda m: m.cat.compile(loss="mse", optimizer="adamax"), id="compile-opt-unknown"),
+    R(T, "'optimizer'", lambda m: m.cat.compile(loss="mse", optimizer=5), id="compile-opt-int"),
+    R(
+        V,
+        "'learning_rate'",
+        lambda m: m.cat.compile(loss="mse", optimizer={"class_name": "Adam", "config": {"learning_rate": -1}}),
+        id="compile-opt-config",
+    ),
+    R(T, "'metrics'", lambda m: m.cat.compile(loss="mse", metrics="accuracy"), id="compile-metrics-str"),
+    R(V, "'metrics'.*'f1'", lambda m: m.cat.compile(loss="mse", metrics=["f1"]), id="compile-metrics-unknown"),
+    R(T, "'metrics'", lambda m: m.cat.compile(loss="mse", metrics=[None]), id="compile-metrics-none"),
+    R(T, "unexpected keyword.*jit", lambda m: m.cat.compile(loss="mse", jit=True), id="compile-unknown-kwarg"),
+    # -- optimizers -------------------------------------------------------------------------------
+    R(V, "'learning_rate'", lambda m: optimizers.Adam(learning_rate=-1e-3), id="adam-lr-negative"),
+    R(V, "'learning_rate'", lambda m: optimizers.Adam(learning_rate=math.nan), id="adam-lr-nan"),
+    R(T, "'learning_rate'", lambda m: optimizers.Adam(learning_rate="1e-3"), id="adam-lr-str"),
+    R(T, "'learning_rate'", lambda m: optimizers.Adam(learning_rate=True), id="adam-lr-bool"),
+    R(V, "'beta_1'", lambda m: optimizers.Adam(beta_1=1.0), id="adam-beta1-1"),
+    R(V, "'beta_2'", lambda m: optimizers.Adam(beta_2=-0.1), id="adam-beta2-negative"),
+    R(V, "'epsilon'", lambda m: optimizers.Adam(epsilon=math.inf), id="adam-epsilon-inf"),
+    R(T, "'amsgrad'", lambda m: optimizers.Adam(amsgrad="yes"), id="adam-amsgrad-str"),
+    R(V, "'momentum'", lambda m: optimizers.SGD(momentum=1.5), id="sgd-momentum"),
+    R(T, "'nesterov'", lambda m: optimizers.SGD(nesterov=1), id="sgd-nesterov-int"),
+    R(V, "'rho'", lambda m: optimizers.RMSprop(rho=1.0), id="rmsprop-rho"),
+    R(V, "'clipnorm'", lambda m: optimizers.Adam(clipnorm=0), id="adam-clipnorm-0"),
+    R(V, "'clipnorm'.*at most one", lambda m: optimizers.Adam(clipnorm=1, clipvalue=1), id="adam-two-clips"),
+    # -- fit: x -----------------------------------------------------------------------------------
+    R(T, "'x'.*x=None", lambda m: m.cat.fit(None, Y, verbose=0), id="fit-x-none"),
+    R(T, "'x'.*x='images'", lambda m: m.cat.fit("images", Y, verbose=0), id="fit-x-str"),
+    R(T, "'x'.*dtype object", lambda m: m.cat.fit(X.astype(object), Y, verbose=0), id="fit-x-object"),
+    R(T, "'x'.*dtype <U", lambda m: m.cat.fit(X.astype(str), Y, verbose=0), id="fit-x-str-array"),
+    R(T, "'x'.*complex", lambda m: m.cat.fit(X.astype(complex), Y, verbose=0), id="fit-x-complex"),
+    R(V, "'x'.*finite.*NaN", lambda m: m.cat.fit(X_NAN, Y, verbose=0), id="fit-x-nan"),
+    R(V, "'x'.*finite.*inf", lambda m: m.cat.fit(X_INF, Y, verbose=0), id="fit-x-inf"),
+    R(
+        V,
+        "'x'.*too large for float32",
+        lambda m: m.cat.fit(X_HUGE, Y, verbose=0),
+        id="fit-x-f32-overflow",
+    ),
+    R(
+        V,
+        "'x'.*\\(None, 8, 8, 1\\).*x.shape=\\(10, 8, 8\\).*channel",
+        lambda m: m.cat.fit(X[..., 0], Y, verbose=0),
+        id="fit-x-no-channel",
+    ),
+    R(V, "'x'.*x.shape=\\(10, 8, 8, 1, 1\\)", lambda m: m.cat.fit(X[..., None], Y, verbose=0), id="fit-x-extra-axis"),
+    R(V, "'x'.*x.shape=\\(10, 9, 9, 1\\)", lambda m: m.cat.fit(np.ones((N, 9, 9, 1)), Y, verbose=0), id="fit-x-hw"),
+    R(
+        V,
+        "'x'.*x.shape=\\(10, 8, 8, 3\\)",
+        lambda m: m.cat.fit(np.ones((N, 8, 8, 3)), Y, verbose=0),
+        id="fit-x-channels",
+    ),
+    R(V, "'x'.*at least one sample", lambda m: m.cat.fit(X[:0], Y[:0], verbose=0), id="fit-x-empty"),
+    R(V, "'x'.*batch axis", lambda m: m.cat.fit(3.0, Y, verbose=0), id="fit-x-scalar"),
+    R(T, "'x'.*not an array", lambda m: m.cat.fit([[1.0, 2.0], [3.0]], Y, verbose=0), id="fit-x-ragged"),
+    R(T, "'x'.*dict", lambda m: m.cat.fit({"x": X}, Y, verbose=0), id="fit-x-dict"),
+    # -- fit: y -----------------------------------------------------------------------------------
+    R(T, "'y'.*y=None", lambda m: m.cat.fit(X, None, verbose=0), id="fit-y-none"),
+    R(V, "'y'.*as many samples as x \\(10\\).*9", lambda m: m.cat.fit(X, Y[:9], verbose=0), id="fit-xy-lengths"),
+    R(
+        V,
+        "'y'.*\\(10, 3\\).*y.shape=\\(10, 4\\)",
+        lambda m: m.cat.fit(X, utils.to_categorical(LABELS, 4), verbose=0),
+        id="fit-one-hot-width",
+    ),
+    R(V, "'y'.*to_categorical", lambda m: m.cat.fit(X, LABELS, verbose=0), id="fit-labels-for-categorical"),
+    R(V, "'y'.*finite", lambda m: m.cat.fit(X, _with(Y, (2, 1), np.nan), verbose=0), id="fit-y-nan"),
+    R(T, "'y'.*object", lambda m: m.cat.fit(X, Y.astype(object), verbose=0), id="fit-y-object"),
+    R(
+        V,
+        "'y'.*too large",
+        lambda m: m.cat.fit(X, _with(Y, (0, 0), 1e39), verbose=0),
+        id="fit-y-f32-overflow",
+    ),
+    R(
+        V,
+        "Received a label value of 12 which is outside the valid range of \\[0, 3\\)",
+        lambda m: m.sparse.fit(X, _with(LABELS, 4, 12), verbose=0),
+        id="sparse-label-too-large",
+    ),
+    R(
+        V,
+        "label value of -1 .*\\[0, 3\\)",
+        lambda m: m.sparse.fit(X, _with(LABELS, 0, -1), verbose=0),
+        id="sparse-label-negative",
+    ),
+    R(V, "'y'.*integer class labels", lambda m: m.sparse.fit(X, LABELS + 0.5, verbose=0), id="sparse-label-fraction"),
+    R(V, "'y'.*categorical_crossentropy", lambda m: m.sparse.fit(X, Y, verbose=0), id="sparse-given-one-hot"),
+    R(T, "'y'", lambda m: m.sparse.fit(X, LABELS.astype(str), verbose=0), id="sparse-label-str"),
+    R(
+        V,
+        "'y'.*finite",
+        lambda m: m.sparse.fit(X, _with(LABELS.astype(float), 1, np.inf), verbose=0),
+        id="sparse-label-inf",
+    ),
+    # -- fit: keyword arguments -------------------------------------------------------------------
+    R(V, "'batch_size'.*batch_size=0", lambda m: m.cat.fit(X, Y, batch_size=0, verbose=0), id="fit-batch-size-0"),
+    R(V, "'batch_size'", lambda m: m.cat.fit(X, Y, batch_size=-32, verbose=0), id="fit-batch-size-negative"),
+    R(T, "'batch_size'", lambda m: m.cat.fit(X, Y, batch_size=32.0, verbose=0), id="fit-batch-size-float"),
+    R(T, "'batch_size'", lambda m: m.cat.fit(X, Y, batch_size=True, verbose=0), id="fit-batch-size-bool"),
+    R(T, "'batch_size'", lambda m: m.cat.fit(X, Y, batch_size="32", verbose=0), id="fit-batch-size-str"),
+    R(V, "'epochs'.*epochs=0", lambda m: m.cat.fit(X, Y, epochs=0, verbose=0), id="fit-epochs-0"),
+    R(V, "'epochs'", lambda m: m.cat.fit(X, Y, epochs=-1, verbose=0), id="fit-epochs-negative"),
+    R(T, "'epochs'", lambda m: m.cat.fit(X, Y, epochs=2.5, verbose=0), id="fit-epochs-float"),
+    R(T, "'epochs'", lambda m: m.cat.fit(X, Y, epochs=None, verbose=0), id="fit-epochs-none"),
+    R(T, "'epochs'", lambda m: m.cat.fit(X, Y, epochs=np.float32(3), verbose=0), id="fit-epochs-numpy-float"),
+    R(
+        V,
+        "'validation_split'.*\\[0.0, 1.0\\)",
+        lambda m: m.cat.fit(X, Y, validation_split=1.0, verbose=0),
+        id="fit-split-1",
+    ),
+    R(V, "'validation_split'", lambda m: m.cat.fit(X, Y, validation_split=-0.2, verbose=0), id="fit-split-negative"),
+    R(V, "'validation_split'", lambda m: m.cat.fit(X, Y, validation_split=math.nan, verbose=0), id="fit-split-nan"),
+    R(T, "'validation_split'", lambda m: m.cat.fit(X, Y, validation_split="0.2", verbose=0), id="fit-split-str"),
+    R(
+        V,
+        "'validation_split'.*training",
+        lambda m: m.cat.fit(X, Y, validation_split=0.99, verbose=0),
+        id="fit-split-no-training",
+    ),
+    R(
+        V,
+        "'validation_split'.*validation sample",
+        lambda m: m.cat.fit(X, Y, validation_split=1e-17, verbose=0),
+        id="fit-split-no-val",
+    ),
+    R(V, "'verbose'", lambda m: m.cat.fit(X, Y, verbose=3), id="fit-verbose-3"),
+    R(T, "'verbose'", lambda m: m.cat.fit(X, Y, verbose="loud"), id="fit-verbose-str"),
+    R(V, "'initial_epoch'", lambda m: m.cat.fit(X, Y, initial_epoch=-1, verbose=0), id="fit-initial-epoch-negative"),
+    R(
+        V,
+        "'initial_epoch'.*epochs=2",
+        lambda m: m.cat.fit(X, Y, epochs=2, initial_epoch=5, verbose=0),
+        id="fit-initial-epoch-5",
+    ),
+    R(
+        T,
+        "'initial_epoch'",
+        lambda m: m.cat.fit(X, Y, initial_epoch=True, verbose=0),
+        id="fit-initial-epoch-bool",
+    ),
+    R(
+        T,
+        "'initial_epoch'",
+        lambda m: m.cat.fit(X, Y, initial_epoch="0", verbose=0),
+        id="fit-initial-epoch-str",
+    ),
+    R(V, "'validation_freq'", lambda m: m.cat.fit(X, Y, validation_freq=0, verbose=0), id="fit-validation-freq-0"),
+    R(
+        T,
+        "'callbacks'.*in a list",
+        lambda m: m.cat.fit(X, Y, callbacks=callbacks.History(), verbose=0),
+        id="fit-callbacks-single",
+    ),
+    R(
+        T,
+        "'callbacks'.*instantiate",
+        lambda m: m.cat.fit(X, Y, callbacks=[callbacks.EarlyStopping], verbose=0),
+        id="fit-callbacks-class",
+    ),
+    R(T, "'callbacks'", lambda m: m.cat.fit(X, Y, callbacks=["history"], verbose=0), id="fit-callbacks-str"),
+    R(T, "'validation_data'", lambda m: m.cat.fit(X, Y, validation_data={"x": X}, verbose=0), id="fit-val-data-dict"),
+    R(
+        V,
+        "'validation_data'",
+        lambda m: m.cat.fit(X, Y, validation_data=(X,), verbose=0),
+        id="fit-val-data-1",
+    ),
+    R(
+        V,
+        "'validation_data'.*sample weights",
+        lambda m: m.cat.fit(X, Y, validation_data=(X, Y, np.ones(N)), verbose=0),
+        id="fit-val-data-weights",
+    ),
+    R(
+        V,
+        "'validation_data\\[0\\]'.*shape",
+        lambda m: m.cat.fit(X, Y, validation_data=(X[..., 0], Y), verbose=0),
+        id="fit-val-x-shape",
+    ),
+    R(
+        V,
+        "'x'|'validation_data\\[0\\]'",
+        lambda m: m.cat.fit(X, Y, validation_data=(X_NAN, Y), verbose=0),
+        id="fit-val-x-nan",
+    ),
+    R(
+        V,
+        "'y'|'validation_data\\[1\\]'",
+        lambda m: m.cat.fit(X, Y, validation_data=(X, Y[:, :2]), verbose=0),
+        id="fit-val-y-width",
+    ),
+    R(
+        V,
+        "'y'|'validation_data\\[1\\]'",
+        lambda m: m.cat.fit(X, Y, validation_data=(X, Y[:3]), verbose=0),
+        id="fit-val-lengths",
+    ),
+    R(V, "batch_size", lambda m: m.cat.fit(X, Y, validation_batch_size=0, verbose=0), id="fit-val-batch-size"),
+    R(T, "'shuffle'", lambda m: m.cat.fit(X, Y, shuffle="no", verbose=0), id="fit-shuffle-str"),
+    R(V, "class_weight", lambda m: m.cat.fit(X, Y, class_weight={0: 1.0}, verbose=0), id="fit-class-weight"),
+    R(T, "steps_per_epoch", lambda m: m.cat.fit(X, Y, steps_per_epoch=5, verbose=0), id="fit-steps-per-epoch"),
+    R(
+        V,
+        "compile\\(\\)",
+        lambda m: uncompiled().fit(np.ones((2, 4)), np.ones((2, 3)), verbose=0),
+        id="fit-uncompiled",
+    ),
+    R(
+        V,
+        "'optimizer'",
+        lambda m: compiled_without_optimizer(m).fit(X, Y, verbose=0),
+        id="fit-no-optimizer",
+    ),
+    # -- evaluate, predict, __call__, train/test_on_batch ------------------------------------------
+    R(V, "'x'.*NaN", lambda m: m.cat.evaluate(X_NAN, Y, verbose=0), id="evaluate-x-nan"),
+    R(V, "'batch_size'", lambda m: m.cat.evaluate(X, Y, batch_size=0, verbose=0), id="evaluate-batch-size"),
+    R(
+        V,
+        "label value of 3 ",
+        lambda m: m.sparse.evaluate(X, _with(LABELS, 9, 3), verbose=0),
+        id="evaluate-label-range",
+    ),
+    R(
+        T,
+        "'return_dict'",
+        lambda m: m.cat.evaluate(X, Y, verbose=0, return_dict="yes"),
+        id="evaluate-return-dict",
+    ),
+    R(T, "'x'.*x=None", lambda m: m.cat.predict(None), id="predict-none"),
+    R(V, "'x'.*batch axis: x\\[None\\]", lambda m: m.cat.predict(X[0]), id="predict-single-sample"),
+    R(V, "'x'.*\\(None, 8, 8, 1\\)", lambda m: m.cat.predict(np.ones((2, 64))), id="predict-flat-images"),
+    R(V, "'batch_size'", lambda m: m.cat.predict(X, batch_size=-1), id="predict-batch-size"),
+    R(V, "'verbose'", lambda m: m.cat.predict(X, verbose=7), id="predict-verbose"),
+    R(V, "'x'.*NaN", lambda m: m.cat(X_NAN), id="call-nan"),
+    R(V, "'y'.*as many samples", lambda m: m.cat.train_on_batch(X, Y[:3]), id="train-on-batch-lengths"),
+    R(V, "'x'.*inf", lambda m: m.cat.test_on_batch(X_INF, Y), id="test-on-batch-inf"),
+    # -- set_weights ------------------------------------------------------------------------------
+    R(T, "'weights'", lambda m: m.cat.set_weights(None), id="set-weights-none"),
+    R(T, "'weights'", lambda m: m.cat.set_weights(np.zeros(4)), id="set-weights-array"),
+    R(T, "'weights'", lambda m: m.cat.set_weights({"kernel": 0}), id="set-weights-dict"),
+    R(V, "'weights'.*4 arrays.*3 arrays", lambda m: m.cat.set_weights(W(m)[:-1]), id="set-weights-too-few"),
+    R(V, "'weights'.*4 arrays.*5 arrays", lambda m: m.cat.set_weights([*W(m), W(m)[0]]), id="set-weights-too-many"),
+    R(
+        V,
+        "'weights\\[0\\]'.*\\(3, 3, 1, 4\\).*\\(4, 1, 3, 3\\)",
+        lambda m: m.cat.set_weights([w.T for w in W(m)]),
+        id="set-weights-transposed",
+    ),
+    R(T, "'weights\\[0\\]'.*<U", lambda m: m.cat.set_weights([w.astype(str) for w in W(m)]), id="set-weights-str"),
+    R(
+        T,
+        "'weights\\[0\\]'.*object",
+        lambda m: m.cat.set_weights([w.astype(object) for w in W(m)]),
+        id="set-weights-object",
+    ),
+    R(T, "'weights\\[0\\]'.*bool", lambda m: m.cat.set_weights([w > 0 for w in W(m)]), id="set-weights-bool"),
+    R(
+        T,
+        "'weights\\[0\\]'.*complex",
+        lambda m: m.cat.set_weights([w.astype(complex) for w in W(m)]),
+        id="set-weights-complex",
+    ),
+    R(T, "'weights\\[1\\]'", lambda m: m.cat.set_weights([W(m)[0], None, *W(m)[2:]]), id="set-weights-none-entry"),
+    R(
+        V,
+        "'weights\\[1\\]'.*finite",
+        lambda m: m.cat.set_weights([*W(m)[:3], _with(W(m)[3], 0, np.nan)]),
+        id="set-weights-nan-last",
+    ),
+    R(
+        V,
+        "too large for float32",
+        lambda m: m.cat.set_weights([_with(W(m)[0], (0, 0, 0, 0), 1e300), *W(m)[1:]]),
+        id="set-weights-overflow",
+    ),
+    R(
+        T,
+        "'weights\\[0\\]'.*not an array",
+        lambda m: m.cat.set_weights([[[1.0], [2.0, 3.0]], *W(m)[1:]]),
+        id="set-weights-ragged",
+    ),
+    R(
+        V,
+        "'weights\\[1\\]'.*\\(3,\\).*\\(2,\\)",
+        lambda m: m.cat.set_weights(tuple([w.tolist() for w in W(m)][:3] + [[0.0, 0.0]])),
+        id="set-weights-tuple-of-lists-bad-shape",
+    ),
+    # -- to_categorical ---------------------------------------------------------------------------
+    R(
+        V,
+        "Received a label value of 12 which is outside the valid range of \\[0, 10\\)",
+        lambda m: utils.to_categorical([1, 12], 10),
+        id="to-categorical-too-large",
+    ),
+    R(V, "label value of -1", lambda m: utils.to_categorical([-1, 2], 10), id="to-categorical-negative"),
+    R(V, "'y'.*integer class labels", lambda m: utils.to_categorical([1.5], 3), id="to-categorical-fraction"),
+    R(T, "'y'", lambda m: utils.to_categorical(["a"], 3), id="to-categorical-str"),
+    R(T, "'y'", lambda m: utils.to_categorical(None), id="to-categorical-none"),
+    R(T, "'y'.*not an array", lambda m: utils.to_categorical([[1], [2, 3]]), id="to-categorical-ragged"),
+    R(V, "'num_classes'", lambda m: utils.to_categorical([1], 0), id="to-categorical-num-classes-0"),
+    R(T, "'num_classes'", lambda m: utils.to_categorical([1], 3.0), id="to-categorical-num-classes-float"),
+    R(V, "'dtype'", lambda m: utils.to_categorical([1], 3, dtype="str"), id="to-categorical-dtype"),
+    R(V, "'num_classes'.*memory", lambda m: utils.to_categorical([2**40]), id="to-categorical-huge-label"),
+    # -- model files ------------------------------------------------------------------------------
+    R(V, "No model file", lambda m: load_model("/nonexistent-numcnn/model.npz"), id="load-missing-file"),
+    R(T, "'filepath'", lambda m: load_model(None), id="load-none"),
+    R(T, "'filepath'", lambda m: load_model(3), id="load-int"),
+    R(V, "'filepath'", lambda m: load_model(""), id="load-empty-path"),
+    R(T, "'filepath'", lambda m: m.cat.save(None), id="save-none"),
+    R(V, "'filepath'.*folder", lambda m: m.cat.save(tempfile.gettempdir()), id="save-to-folder"),
+    R(T, "'filepath'", lambda m: m.cat.load_weights(["w.npz"]), id="load-weights-list"),
+    # -- callbacks --------------------------------------------------------------------------------
+    R(V, "'patience'", lambda m: callbacks.EarlyStopping(patience=-1), id="early-stopping-patience"),
+    R(T, "'patience'", lambda m: callbacks.EarlyStopping(patience=1.5), id="early-stopping-patience-float"),
+    R(V, "'min_delta'", lambda m: callbacks.EarlyStopping(min_delta=math.nan), id="early-stopping-min-delta-nan"),
+    R(T, "'min_delta'", lambda m: callbacks.EarlyStopping(min_delta="0.1"), id="early-stopping-min-delta-str"),
+    R(V, "'mode'", lambda m: callbacks.EarlyStopping(mode="minimum"), id="early-stopping-mode"),
+    R(T, "'monitor'", lambda m: callbacks.EarlyStopping(monitor=None), id="early-stopping-monitor"),
+    R(T, "'baseline'", lambda m: callbacks.EarlyStopping(baseline="0.5"), id="early-stopping-baseline"),
+    R(
+        T,
+        "'restore_best_weights'",
+        lambda m: callbacks.EarlyStopping(restore_best_weights="yes"),
+        id="early-stopping-restore",
+    ),
+    R(V, "'start_from_epoch'", lambda m: callbacks.EarlyStopping(start_from_epoch=-2), id="early-stopping-start"),
+    R(V, "'verbose'", lambda m: callbacks.EarlyStopping(verbose=5), id="early-stopping-verbose"),
+    R(T, "'filepath'", lambda m: callbacks.ModelCheckpoint(None), id="checkpoint-path-none"),
+    R(V, "'filepath'", lambda m: callbacks.ModelCheckpoint("ckpt-{}.npz"), id="checkpoint-positional-field"),
+    R(V, "'filepath'", lambda m: callbacks.ModelCheckpoint("ckpt-{epoch.npz"), id="checkpoint-malformed-field"),
+    R(V, "'filepath'.*folder", lambda m: callbacks.ModelCheckpoint(tempfile.gettempdir()), id="checkpoint-folder"),
+    R(V, "'save_freq'", lambda m: callbacks.ModelCheckpoint("m.npz", save_freq=100), id="checkpoint-save-freq"),
+    R(
+        T,
+        "'save_best_only'",
+        lambda m: callbacks.ModelCheckpoint("m.npz", save_best_only="yes"),
+        id="checkpoint-best-only",
+    ),
+    R(V, "'mode'", lambda m: callbacks.ModelCheckpoint("m.npz", mode="best"), id="checkpoint-mode"),
+    R(V, "'factor'", lambda m: callbacks.ReduceLROnPlateau(factor=1.0), id="reduce-lr-factor-1"),
+    R(V, "'factor'", lambda m: callbacks.ReduceLROnPlateau(factor=math.nan), id="reduce-lr-factor-nan"),
+    R(V, "'min_lr'", lambda m: callbacks.ReduceLROnPlateau(min_lr=-1), id="reduce-lr-min-lr"),
+    R(T, "'cooldown'", lambda m: callbacks.ReduceLROnPlateau(cooldown="2"), id="reduce-lr-cooldown"),
+    R(V, "'verbose'", lambda m: callbacks.ProgbarLogger(verbose=3), id="progbar-verbose"),
+    # -- settings ---------------------------------------------------------------------------------
+    R(V, "'seed'", lambda m: utils.set_random_seed(-1), id="seed-negative"),
+    R(T, "'seed'", lambda m: utils.set_random_seed("42"), id="seed-str"),
+    R(V, "'loss'.*'hinge'", lambda m: losses.get("hinge"), id="loss-get-unknown"),
+    R(V, "'data_format'", lambda m: backend.set_image_data_format("nchw"), id="set-data-format"),
+]
+
+
+def test_the_table_counts_what_the_module_docstring_says():
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids)) == 240
+    assert not any(case.marks for case in CASES)  # nothing skipped or expected to fail
+
+
+@pytest.mark.parametrize(("error", "match", "call"), CASES)
+def test_bad_input_raises_a_clear_error_and_changes_nothing(models, error, match, call):
+    with pytest.raises(error, match=match) as caught:
+        call(models)
+    assert type(caught.value) is error or issubclass(type(caught.value), error)
+    assert not isinstance(caught.value, (IndexError, AttributeError, KeyError))
+    models.assert_unchanged()
+
+
+# -- dedicated cases: state that the table's snapshot cannot see ------------------------------------------
+
+
+def test_predict_with_a_wrong_shape_before_build_leaves_the_model_unbuilt():
+    model = Sequential([Conv2D(2, 3), MaxPooling2D(2), Conv2D(2, 5), Flatten(), Dense(2, activation="softmax")])
+    with pytest.raises(ValueError, match="'input_shape'.*rank 4"):
+        model.predict(np.ones((2, 36), dtype=np.float32))
+    with pytest.raises(ValueError, match="'input_shape'.*at least \\(5, 5\\)"):
+        model.predict(np.ones((2, 6, 6, 1), dtype=np.float32))  # 6 -> 4 -> 2, then a 5x5 kernel
+    assert not model.built and not any(layer.built or layer.params for layer in model.layers)
+    assert model.predict(np.ones((2, 16, 16, 1), dtype=np.float32)).shape == (2, 2)
+
+
+def test_a_failed_rebuild_keeps_the_model_working(models):
+    with pytest.raises(ValueError, match="built for"):
+        models.cat.build((None, 10, 10, 1))
+    assert models.cat.input_shape == (None, 8, 8, 1)
+    assert models.cat.predict(X).shape == (N, 3)
+    models.assert_unchanged()
+
+
+def test_a_failed_add_leaves_the_model_as_it_was():
+    model = Sequential([Conv2D(2, 3, input_shape=(5, 5, 1))])
+    big = Conv2D(2, 4)
+    with pytest.raises(ValueError, match="at least \\(4, 4\\)"):
+        model.add(big)
+    assert len(model.layers) == 1 and not big.built and not big.params
+    model.add(Conv2D(2, 3))  # still usable, and the refused layer can go elsewhere
+    Sequential([Input((8, 8, 1)), big])
+    assert big.built
+
+
+def test_a_layer_from_another_model_is_shared_never_rebuilt():
+    a = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
+    kernel = a.layers[0].params["kernel"]
+    before = kernel.copy()
+    b = Sequential([a.layers[0], Dense(5)])
+    assert b.layers[0].params["kernel"] is kernel and np.array_equal(kernel, before)
+    with pytest.raises(ValueError, match="built for inputs \\(None, 3\\)"):
+        Sequential([Dense(3, input_shape=(7,)), Dense(4), a.layers[0]])  # would get 4 features, not 3
+    assert a.layers[0].input_shape == (None, 3) and np.array_equal(kernel, before)
+
+
+def test_a_shared_first_layer_still_passes_gradients_in_the_other_model():
+    a = Sequential([Dense(4, input_shape=(3,)), Dense(2, activation="softmax")])
+    shared = a.layers[0]
+    b = Sequential([Dense(3, input_shape=(5,)), shared, Dense(2, activation="softmax")])
+    b.compile(loss="categorical_crossentropy", optimizer=optimizers.SGD(learning_rate=0.5))
+    first = b.layers[0].params["kernel"].copy()
+    b.train_on_batch(RNG.random((6, 5), dtype=np.float32), utils.to_categorical([0, 1] * 3, 2))
+    assert not np.array_equal(b.layers[0].params["kernel"], first)  # b's first layer did learn
+
+
+def test_pop_then_add_builds_again():
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
+    popped = model.pop()
+    model.pop()
+    assert not model.built and not popped._models
+    model.add(Dense(2, input_shape=(6,)))
+    assert model.built and model.input_shape == (None, 6)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        (X * 255).astype(np.uint8),
+        X.astype(np.float16),
+        X.astype(np.float64),
+        X.tolist(),
+        (X > 0.5),
+        X.astype(np.int64),
+    ],
+    ids=["uint8", "float16", "float64", "nested-list", "bool", "int64"],
+)
+def test_numeric_inputs_of_any_width_are_cast_not_refused(models, x):
+    out = models.cat.predict(x)
+    assert out.dtype == np.float32 and out.shape == (N, 3)
+    np.testing.assert_allclose(out, models.cat.predict(np.asarray(x, dtype=np.float32)), rtol=1e-6)
+
+
+def test_numpy_scalars_and_tuples_are_accepted_where_python_ones_are():
+    model = tiny()
+    history = model.fit(
+        X.tolist(),
+        Y,
+        batch_size=np.int64(4),
+        epochs=np.int32(1),
+        validation_split=np.float32(0.2),
+        validation_freq=np.uint8(1),
+        verbose=0,
+    )
+    assert len(history.history["val_loss"]) == 1
+    model.set_weights(tuple(w.tolist() for w in model.get_weights()))  # tuple of nested lists
+    assert Conv2D(np.int64(2), (np.int32(3), 3)).kernel_size == (3, 3)
+    assert utils.to_categorical(np.array([[1], [0]], dtype=np.uint8), np.int64(2)).shape == (2, 2)
+
+
+def test_integral_float_labels_are_accepted():
+    model = tiny("sparse_categorical_crossentropy")
+    model.fit(X, LABELS.astype(np.float64), epochs=1, verbose=0)
+    assert utils.to_categorical(np.array([0.0, 2.0]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+# -- fuzz ----------------------------------------------------------------------------------------------
+
+ACTIVATIONS = {"linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus"}
+LOSSES = {
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mean_squared_error",
+    "mse",
+    "categoricalcrossentropy",
+    "sparsecategoricalcrossentropy",
+    "binarycrossentropy",
+    "meansquarederror",
+}
+OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw"}
+METRICS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
+
+
+def _object_array():
+    arr = np.empty(3, dtype=object)
+    arr[:] = [1, "a", None]
+    return arr
+
+
+# Values no numeric, size, name or array argument accepts.
+not_a_number = st.one_of(
+    st.text(max_size=4),
+    st.binary(max_size=4),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.sampled_from([object(), 1j, {1, 2}, (), [[1], [2, 3]], _object_array(), np.array(["a", "b"]), np.array(2.5)]),
+)
+any_float = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([np.float32(np.nan), np.float64(np.inf), np.float16(2.0), -np.inf]),
+)
+huge = st.integers(min_value=2**40, max_value=2**80)
+# Not a positive integer: zero and negative ints, all floats, bools, NumPy bools, junk.
+bad_positive_int = st.one_of(
+    st.integers(max_value=0),
+    st.sampled_from([np.int64(0), np.int8(-1), np.bool_(True), True, False]),
+    any_float,
+    not_a_number,
+)
+bad_size = st.one_of(bad_positive_int, st.none())
+# Not a fraction in [0, 1).
+bad_fraction = st.one_of(
+    any_float.filter(lambda v: not 0 <= v < 1),
+    st.booleans(),
+    st.none(),
+    not_a_number,
+)
+bad_fraction_closed = st.one_of(any_float.filter(lambda v: not 0 <= v <= 1), st.booleans(), st.none(), not_a_number)
+bad_non_negative = st.one_of(any_float.filter(lambda v: not v >= 0 or math.isinf(v)), st.booleans(), not_a_number)
+bad_flag = st.one_of(st.integers(), any_float, st.none(), st.text(max_size=3), not_a_number)
+
+
+def bad_name(valid, none_ok=False):
+    names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10)
+    others = [names, st.integers(), any_float, st.booleans(), not_a_number]
+    if not none_ok:
+        others.append(st.none())
+    return st.one_of(*others).filter(lambda v: not (isinstance(v, str) and v.lower() in valid))
+
+
+def bad_pair():
+    return st.one_of(
+        bad_positive_int.filter(lambda v: not isinstance(v, (list, tuple)) or len(v) != 2),
+        st.tuples(bad_positive_int, st.integers(1, 3)),
+        st.tuples(st.integers(1, 3), bad_positive_int),
+        st.lists(st.integers(1, 3), min_size=3, max_size=4),
+    )
+
+
+bad_shape = st.one_of(
+    st.none(),
+    st.tuples(),
+    st.lists(st.integers(max_value=0), min_size=1, max_size=3),
+    st.tuples(st.integers(1, 4), bad_positive_int),
+    any_float,
+    st.booleans(),
+    st.text(max_size=3),
+)
+
+
+@st.composite
+def bad_x(draw):
+    """Arrays (and things) that are not a batch of (8, 8, 1) finite numbers."""
+    kind = draw(st.sampled_from(["nan", "shape", "empty", "dtype", "junk", "ragged"]))
+    if kind == "nan":
+        x = X.astype(draw(st.sampled_from([np.float16, np.float32, np.float64])))
+        index = tuple(draw(st.integers(0, d - 1)) for d in x.shape)
+        x[index] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        return x
+    if kind == "shape":
+        shape = draw(st.lists(st.integers(1, 9), min_size=1, max_size=5).map(tuple))
+        if shape[1:] == (8, 8, 1):
+            shape = (*shape, 1)
+        return np.ones(shape, dtype=draw(st.sampled_from([np.float32, np.uint8, np.int64])))
+    if kind == "empty":
+        return np.ones(draw(st.sampled_from([(0, 8, 8, 1), (0,), (3, 0, 8, 1), (0, 0)])), dtype=np.float32)
+    if kind == "dtype":
+        return X.astype(draw(st.sampled_from([object, str, complex, "datetime64[s]", "V4"])))
+    if kind == "ragged":
+        return [X[0].tolist(), X[1, :4].tolist()]
+    return draw(st.one_of(st.none(), any_float, st.integers(), st.booleans(), not_a_number))
+
+
+@st.composite
+def bad_one_hot(draw):
+    kind = draw(st.sampled_from(["width", "length", "nan", "labels", "junk"]))
+    if kind == "width":
+        return np.ones((N, draw(st.sampled_from([1, 2, 4, 10]))), dtype=np.float32)
+    if kind == "length":
+        return Y[: draw(st.sampled_from([1, 9]))] if draw(st.booleans()) else np.concatenate([Y, Y[:1]])
+    if kind == "nan":
+        return _with(Y, (draw(st.integers(0, N - 1)), draw(st.integers(0, 2))), draw(st.sampled_from([np.nan, np.inf])))
+    if kind == "labels":
+        return LABELS
+    return draw(bad_x())
+
+
+@st.composite
+def bad_labels(draw):
+    kind = draw(st.sampled_from(["range", "fraction", "shape", "junk"]))
+    if kind == "range":
+        value = draw(st.one_of(st.integers(-(2**62), -1), st.integers(3, 2**62)))
+        return _with(LABELS, draw(st.integers(0, N - 1)), value)
+    if kind == "fraction":
+        labels = LABELS.astype(np.float64)
+        labels[draw(st.integers(0, N - 1))] += draw(st.floats(0.01, 0.99))
+        return labels
+    if kind == "shape":
+        return np.zeros(draw(st.sampled_from([(N, 2), (N, 3), (N - 1,), (N, 1, 1)])), dtype=np.int64)
+    return draw(bad_x())
+
+
+@st.composite
+def bad_class_labels(draw):
+    """Not labels in [0, 3): out of range, fractional, NaN, or not numbers at all (any shape is fine)."""
+    kind = draw(st.sampled_from(["range", "fraction", "nan", "junk"]))
+    if kind in ("range", "fraction"):
+        labels = draw(bad_labels().filter(lambda y: isinstance(y, np.ndarray) and y.shape == (N,)))
+        return labels if kind == "range" or labels.dtype.kind == "f" else labels + 0.5
+    if kind == "nan":
+        return _with(LABELS.astype(np.float32), draw(st.integers(0, N - 1)), draw(st.sampled_from([np.nan, -np.inf])))
+    return draw(
+        st.one_of(
+            st.none(), st.text(max_size=3), st.sampled_from([_object_array(), np.array(["a"]), [[1], [2, 3]], {1: 2}])
+        )
+    )
+
+
+def _fits(value, weight):
+    """Would ``value`` be a valid replacement for ``weight`` (a list of ints of the right length, say)?"""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        return False
+    return arr.shape == weight.shape and arr.dtype.kind in "iuf"
+
+
+@st.composite
+def bad_weights(draw):
+    weights = [w.copy() for w in tiny().get_weights()]
+    kind = draw(st.sampled_from(["count", "entry", "container"]))
+    if kind == "count":
+        return weights[: draw(st.integers(0, 3))] if draw(st.booleans()) else [*weights, weights[-1]]
+    if kind == "container":
+        return draw(st.one_of(st.none(), st.integers(), st.text(max_size=3), st.just(np.zeros(4)), st.just({"w": 1})))
+    i = draw(st.integers(0, len(weights) - 1))
+    bad = draw(
+        st.one_of(
+            st.just(np.zeros((weights[i].size + 1,), dtype=np.float32)),
+            st.just(weights[i].astype(draw(st.sampled_from([object, str, complex, bool])))),
+            st.just(_with(weights[i], (0,) * weights[i].ndim, draw(st.sampled_from([np.nan, np.inf, 1e300])))),
+            st.none(),
+            any_float,
+            not_a_number.filter(lambda v: not _fits(v, weights[i])),
+        )
+    )
+    weights[i] = bad
+    return weights
+
+
+FIT_KW = {
+    "batch_size": bad_positive_int,
+    "epochs": st.one_of(bad_size, st.integers(max_value=0)),
+    "validation_split": bad_fraction,
+    "validation_freq": bad_size,
+    "initial_epoch": st.one_of(st.integers(max_value=-1), st.integers(min_value=1, max_value=2**70), any_float),
+    "verbose": st.one_of(
+        st.integers().filter(lambda v: v not in (0, 1, 2)), st.text(max_size=3).filter(lambda s: s != "auto")
+    ),
+    "callbacks": st.one_of(
+        st.integers(),
+        st.text(max_size=3),
+        st.lists(st.integers(), min_size=1, max_size=2),
+        st.just(callbacks.History()),
+    ),
+    "validation_data": st.one_of(
+        st.none().map(lambda _: {"x": X}),
+        st.integers(),
+        bad_x().map(lambda x: (x, Y)),
+        bad_one_hot().map(lambda y: (X, y)),
+        st.just(()),
+    ),
+    "validation_batch_size": bad_positive_int,
+}
+
+
+def not_a_target_shape(v):
+    """Reshape's target: ints > 0 with at most one -1; anything else is malformed."""
+    if not isinstance(v, (tuple, list)) or not all(is_int(d) for d in v):
+        return v is not None
+    return v.count(-1) > 1 or any(d == 0 or d < -1 for d in v)
+
+
+# (entry point, strategy for the malformed argument, call)
+ENTRY_POINTS = {
+    "Conv2D.filters": (st.one_of(bad_positive_int, st.none()), lambda v: Conv2D(v, 3)),
+    "Conv2D.kernel_size": (bad_pair(), lambda v: Conv2D(2, v)),
+    "Conv2D.strides": (bad_pair(), lambda v: Conv2D(2, 3, strides=v)),
+    "Conv2D.padding": (bad_name({"valid", "same"}), lambda v: Conv2D(2, 3, padding=v)),
+    "Conv2D.data_format": (
+        bad_name({"channels_last", "channels_first"}, none_ok=True),
+        lambda v: Conv2D(2, 3, data_format=v),
+    ),
+    "Conv2D.activation": (bad_name(ACTIVATIONS, none_ok=True), lambda v: Conv2D(2, 3, activation=v)),
+    "Conv2D.kernel_initializer": (
+        st.one_of(st.text(alphabet="xyz", min_size=1, max_size=4), st.integers(), any_float, st.booleans()),
+        lambda v: Conv2D(2, 3, kernel_initializer=v),
+    ),
+    "Conv2D.input_shape": (bad_shape.filter(lambda v: v is not None), lambda v: Conv2D(2, 3, input_shape=v)),
+    "Conv2D.kernel_vs_input": (st.integers(9, 2**62), lambda v: Sequential([Conv2D(2, v, input_shape=(8, 8, 1))])),
+    "Conv2D.same_padding_huge_kernel": (
+        huge,
+        lambda v: Sequential([Conv2D(2, v, padding="same", input_shape=(8, 8, 1))]),
+    ),
+    "Dense.units": (bad_size, lambda v: Dense(v)),
+    "Dense.units_huge": (huge, lambda v: Sequential([Dense(v, input_shape=(16,))])),
+    "Dense.use_bias": (bad_flag, lambda v: Dense(2, use_bias=v)),
+    "Dense.dtype": (
+        st.one_of(
+            st.sampled_from(["int32", "uint8", "bool", "complex64", "U3", object, int, "float128x"]), st.integers()
+        ),
+        lambda v: Dense(2, dtype=v),
+    ),
+    "Dense.trainable": (bad_flag, lambda v: Dense(2, trainable=v)),
+    "Dropout.rate": (bad_fraction, lambda v: Dropout(v)),
+    "Dropout.seed": (
+        st.one_of(st.integers(max_value=-1), any_float, st.text(max_size=2), st.booleans()),
+        lambda v: Dropout(0.5, seed=v),
+    ),
+    "Dropout.noise_shape": (
+        st.one_of(st.integers(), st.text(max_size=2), st.lists(st.integers(max_value=0), min_size=1, max_size=3)),
+        lambda v: Dropout(0.5, noise_shape=v),
+    ),
+    "MaxPooling2D.pool_size": (bad_pair(), lambda v: MaxPooling2D(v)),
+    "MaxPooling2D.pool_vs_input": (st.integers(9, 2**62), lambda v: Sequential([Input((8, 8, 1)), MaxPooling2D(v)])),
+    "Reshape.target_shape": (
+        st.one_of(bad_shape, st.lists(st.integers(-5, 0), min_size=1, max_size=3)).filter(not_a_target_shape),
+        lambda v: Sequential([Reshape(v, input_shape=(8,))]),
+    ),
+    "Input.shape": (bad_shape, lambda v: Input(shape=v)),
+    "Sequential.layers": (
+        st.one_of(st.integers(), st.text(max_size=3), st.lists(st.integers(), min_size=1, max_size=2)),
+        Sequential,
+    ),
+    "Sequential.add": (
+        st.one_of(st.none(), st.integers(), st.text(max_size=3), not_a_number),
+        lambda v: Sequential().add(v),
+    ),
+    "compile.loss": (bad_name(LOSSES), lambda v: tiny().compile(loss=v)),
+    "compile.optimizer": (bad_name(OPTIMIZERS, none_ok=True), lambda v: tiny().compile(loss="mse", optimizer=v)),
+    "compile.metrics": (
+        st.one_of(st.text(max_size=3), st.lists(bad_name(METRICS), min_size=1, max_size=2)),
+        lambda v: tiny().compile(loss="mse", metrics=v),
+    ),
+    "Adam.learning_rate": (
+        st.one_of(any_float.filter(lambda v: not v >= 0 or math.isinf(v)), st.booleans(), not_a_number),
+        lambda v: optimizers.Adam(learning_rate=v),
+    ),
+    "Adam.beta_1": (bad_fraction, lambda v: optimizers.Adam(beta_1=v)),
+    "Adam.epsilon": (bad_non_negative, lambda v: optimizers.Adam(epsilon=v)),
+    "SGD.momentum": (bad_fraction_closed, lambda v: optimizers.SGD(momentum=v)),
+    "to_categorical.y": (bad_class_labels(), lambda v: utils.to_categorical(v, 3)),
+    "to_categorical.num_classes": (bad_positive_int, lambda v: utils.to_categorical([0, 1], v)),
+    "to_categorical.huge_label": (huge, lambda v: utils.to_categorical([0, v])),
+    "load_model.filepath": (
+        st.one_of(st.none(), st.integers(), any_float, st.lists(st.text(max_size=2), max_size=2)),
+        load_model,
+    ),
+    "EarlyStopping.patience": (
+        st.one_of(st.integers(max_value=-1), any_float, st.text(max_size=2), st.booleans()),
+        lambda v: callbacks.EarlyStopping(patience=v),
+    ),
+    "EarlyStopping.min_delta": (
+        st.one_of(any_float.filter(lambda v: not math.isfinite(v)), st.text(max_size=2), st.none(), st.booleans()),
+        lambda v: callbacks.EarlyStopping(min_delta=v),
+    ),
+    "ModelCheckpoint.filepath": (
+        st.one_of(st.none(), st.integers(), st.sampled_from(["{}.npz", "{0}.npz", "{epoch.npz", "}{", ""])),
+        lambda v: callbacks.ModelCheckpoint(v),
+    ),
+    "ReduceLROnPlateau.factor": (
+        st.one_of(any_float.filter(lambda v: not 0 < v < 1), st.text(max_size=2), st.booleans()),
+        lambda v: callbacks.ReduceLROnPlateau(factor=v),
+    ),
+}
+
+# Entry points on the trained models: ``call(models, value)``.
+MODEL_ENTRY_POINTS = {
+    "fit.x": (bad_x(), lambda m, v: m.cat.fit(v, Y, verbose=0)),
+    "fit.y": (bad_one_hot(), lambda m, v: m.cat.fit(X, v, verbose=0)),
+    "fit.y_sparse": (bad_labels(), lambda m, v: m.sparse.fit(X, v, verbose=0)),
+    "evaluate.x": (bad_x(), lambda m, v: m.cat.evaluate(v, Y, verbose=0)),
+    "evaluate.y": (bad_one_hot(), lambda m, v: m.cat.evaluate(X, v, verbose=0)),
+    "evaluate.batch_size": (bad_positive_int, lambda m, v: m.cat.evaluate(X, Y, batch_size=v, verbose=0)),
+    "predict.x": (bad_x(), lambda m, v: m.cat.predict(v)),
+    "predict.batch_size": (bad_positive_int, lambda m, v: m.cat.predict(X, batch_size=v)),
+    "train_on_batch.x": (bad_x(), lambda m, v: m.cat.train_on_batch(v, Y)),
+    "set_weights": (bad_weights(), lambda m, v: m.cat.set_weights(v)),
+    "add": (st.one_of(st.none(), st.integers(), not_a_number), lambda m, v: m.cat.add(v)),
+    "build": (bad_shape, lambda m, v: m.cat.build(v if v is not None else 3)),
+    "save.filepath": (st.one_of(st.none(), st.integers(), any_float, st.just([])), lambda m, v: m.cat.save(v)),
+}
+MODEL_ENTRY_POINTS.update(
+    {
+        f"fit.{name}": (strategy, lambda m, v, name=name: m.cat.fit(X, Y, **{name: v}, verbose=0))
+        for name, strategy in FIT_KW.items()
+        if name != "verbose"
+    }
+)
+MODEL_ENTRY_POINTS["fit.verbose"] = (FIT_KW["verbose"], lambda m, v: m.cat.fit(X, Y, verbose=v))
+
+
+# What a clear message says: which argument (or label, or weight) is wrong.
+CLEAR = re.compile(r"argument '|label value of|Cannot create weight|unexpected keyword|No model file|has no layers")
+
+
+class Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Turn a hang into a failure (SIGALRM, main thread only)."""
+
+    def expire(signum, frame):
+        raise Timeout(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def expect_clear_error(call, *args):
+    with time_limit(10), pytest.raises((ValueError, TypeError)) as caught:
+        call(*args)
+    assert CLEAR.search(str(caught.value)), str(caught.value)
+
+
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+
+
+def test_fuzz_covers_every_entry_point_listed_in_the_docstring():
+    assert len(ENTRY_POINTS) + len(MODEL_ENTRY_POINTS) == 61
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_fuzz_constructors_and_functions(entry):
+    strategy, call = ENTRY_POINTS[entry]
+
+    @FUZZ
+    @given(value=strategy)
+    def run(value):
+        expect_clear_error(call, value)
+
+    run()
+
+
+@pytest.mark.parametrize("entry", sorted(MODEL_ENTRY_POINTS))
+def test_fuzz_model_methods_leave_weights_and_optimizer_unchanged(entry):
+    strategy, call = MODEL_ENTRY_POINTS[entry]
+    models = Models()
+
+    @FUZZ
+    @given(value=strategy)
+    def run(value):
+        expect_clear_error(call, models, value)
+        models.assert_unchanged()
+
+    run()
