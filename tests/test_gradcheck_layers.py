@@ -127,3 +127,5 @@ def test_relative_error_detects_a_wrong_gradient():
     good = np.array([1.0, -2.0, 3.0])
     assert relative_error(good, good + 1e-12) < TOL
     assert relative_error(good, good * 1.001) > TOL
+    assert relative_error(good, np.array([1.0, np.nan, 3.0])) == np.inf
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
