@@ -6,12 +6,14 @@ from numcnn._checks import invalid
 from numcnn.layers.base import ActivatedLayer, Input, InputLayer, Layer
 from numcnn.layers.conv import Conv2D, Convolution2D
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from numcnn.layers.normalization import BatchNormalization
 from numcnn.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
+from numcnn.layers.reshaping import ZeroPadding2D
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
@@ -29,6 +31,8 @@ _CLASSES = {
         AveragePooling2D,
         GlobalAveragePooling2D,
         GlobalMaxPooling2D,
+        BatchNormalization,
+        ZeroPadding2D,
         InputLayer,
     )
 }
@@ -62,5 +66,7 @@ __all__ = [
     "AvgPool2D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling2D",
+    "BatchNormalization",
+    "ZeroPadding2D",
     "deserialize",
 ]

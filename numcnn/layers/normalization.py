@@ -1,0 +1,177 @@
+"""``BatchNormalization`` with Keras 3's semantics and an explicit backward pass.
+
+Per channel ``c`` (the entries along ``axis``), with the statistics taken over every other axis::
+
+    y = gamma · (x − mean) / √(variance + epsilon) + beta
+
+- ``training=True``: ``mean`` and ``variance`` are the batch's (the *biased* variance, a mean of squared
+  deviations), and the moving statistics move towards them:
+  ``moving = moving · momentum + batch · (1 − momentum)``. Keras 3 feeds the same biased batch variance
+  into ``moving_variance`` (``ops.moments`` in ``BatchNormalization.call``); PyTorch uses the unbiased one
+  there, so the two differ by a factor ``M / (M − 1)`` for ``M`` values per channel.
+- ``training=False`` (``predict``, ``evaluate``, validation): ``moving_mean`` and ``moving_variance``, so
+  the layer is a per-channel affine map.
+- ``trainable=False`` runs in inference mode even inside ``fit``, as in Keras 3 (the usual fine-tuning
+  recipe) — and the moving statistics then stay fixed.
+
+Weights in Keras' order: ``gamma``, ``beta`` (trainable, omitted when ``scale``/``center`` is False),
+``moving_mean``, ``moving_variance`` (non-trainable, in ``self.state``); each of shape ``(C,)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numcnn import initializers
+from numcnn._checks import fraction, invalid, is_int, positive_float
+from numcnn.layers.base import Layer
+
+
+class BatchNormalization(Layer):
+    """Normalise each channel of ``(N, C)`` or ``(N, H, W, C)`` inputs (``axis=-1``; ``axis=1`` for
+    ``channels_first``; any non-batch axis works). Output shape equals input shape.
+
+    Backward in training mode is the compact form of the chain rule through the batch statistics, with
+    ``x̂ = (x − mean)/σ``, ``σ = √(var + ε)`` and ``M`` values per channel::
+
+        dbeta = Σ dy      dgamma = Σ dy·x̂      dx = gamma/σ · (dy − dbeta/M − x̂·dgamma/M)
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        **kwargs,
+    ):
+        if not is_int(axis):
+            raise invalid("axis", "an integer (the channel axis)", axis, TypeError)
+        if axis == 0:
+            raise invalid("axis", "a non-batch axis (not 0)", axis)
+        self.axis = int(axis)
+        self.momentum = fraction("momentum", momentum)
+        self.epsilon = positive_float("epsilon", epsilon)
+        for name, value in (("center", center), ("scale", scale)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise invalid(name, "True or False", value, TypeError)  # as _checks.flag words it
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        super().__init__(**kwargs)
+        self.input_gradient = True  # the model turns this off when nothing before this layer needs dx
+        self._cache = None
+
+    # -- building ---------------------------------------------------------------------------------
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if rank < 2 or not -rank <= self.axis < rank or self.axis % rank == 0:
+            raise ValueError(
+                f"Invalid value for argument 'axis': expected a non-batch axis of inputs of rank {rank} "
+                f"for layer '{self.name}'. Received: axis={self.axis} with input_shape={tuple(input_shape)}"
+            )
+        self._axis = self.axis % rank
+        channels = (input_shape[self._axis],)
+        # add_weight keeps insertion order, which gives Keras' gamma, beta, moving_mean, moving_variance
+        if self.scale:
+            self.add_weight("gamma", channels, self.gamma_initializer)
+        if self.center:
+            self.add_weight("beta", channels, self.beta_initializer)
+        self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
+        self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
+        super().build(input_shape)
+
+    # -- layout: every computation runs on a (M, C) matrix, channels last --------------------------
+    def _to_rows(self, x: np.ndarray) -> np.ndarray:
+        """``(..., C, ...) -> (M, C)``: a view for channels-last contiguous input, else a copy."""
+        moved = x if self._axis == x.ndim - 1 else np.moveaxis(x, self._axis, -1)
+        return moved.reshape(-1, moved.shape[-1])
+
+    def _from_rows(self, rows: np.ndarray, shape) -> np.ndarray:
+        if self._axis == len(shape) - 1:
+            return rows.reshape(shape)
+        moved_shape = (*shape[: self._axis], *shape[self._axis + 1 :], shape[self._axis])
+        return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, self._axis))
+
+    def _gamma(self, dtype):
+        return self.params["gamma"] if self.scale else np.ones((), dtype)
+
+    def _beta(self, dtype):
+        return self.params["beta"] if self.center else np.zeros((), dtype)
+
+    # -- running ----------------------------------------------------------------------------------
+    def forward(self, x, training=False):
+        rows = self._to_rows(x)
+        dtype = rows.dtype.type
+        if training and self.trainable:
+            mean = np.einsum("ij->j", rows) / dtype(rows.shape[0])
+            centered = rows - mean
+            # biased variance from the centred values: stable where E[x²] − mean² would cancel
+            variance = np.einsum("ij,ij->j", centered, centered) / dtype(rows.shape[0])
+            self._update_moving(mean, variance)
+        else:
+            mean, variance = self.state["moving_mean"], self.state["moving_variance"]
+            centered = None  # inference backward recomputes it from rows, kept by reference (never written)
+        inv_std = (1.0 / np.sqrt(variance + dtype(self.epsilon))).astype(rows.dtype, copy=False)
+        gain = self._gamma(rows.dtype) * inv_std
+        if centered is not None:
+            out = centered * gain
+            out += self._beta(rows.dtype)
+        else:
+            out = rows * gain
+            out += self._beta(rows.dtype) - mean * gain
+        self._cache = (x.shape, rows, centered, mean, inv_std, training and self.trainable)
+        return self._from_rows(out, x.shape)
+
+    def _update_moving(self, mean, variance):
+        """``moving = moving·momentum + batch·(1 − momentum)``, in place: models and files hold these arrays."""
+        for key, batch in (("moving_mean", mean), ("moving_variance", variance)):
+            moving = self.state[key]
+            moving *= moving.dtype.type(self.momentum)
+            moving += (batch * (1.0 - self.momentum)).astype(moving.dtype, copy=False)
+
+    def backward(self, dy):
+        shape, rows, centered, mean, inv_std, batch_stats = self._cache
+        dy_rows = self._to_rows(dy)
+        dtype = dy_rows.dtype.type
+        if centered is None:
+            centered = rows - mean
+        dbeta = np.einsum("ij->j", dy_rows)
+        dgamma = np.einsum("ij,ij->j", dy_rows, centered) * inv_std  # Σ dy·x̂ without forming x̂
+        if self.scale:
+            self.grads["gamma"] = dgamma
+        if self.center:
+            self.grads["beta"] = dbeta
+        if not self.input_gradient:
+            return None
+        gain = self._gamma(dy_rows.dtype) * inv_std
+        if not batch_stats:
+            return self._from_rows(dy_rows * gain, shape)  # moving statistics are constants of x
+        count = dtype(dy_rows.shape[0])
+        # dx = gain·dy − gain·dbeta/M − centered·(gain·inv_std·dgamma/M), one temporary
+        dx = centered * (gain * inv_std * dgamma / count)
+        np.subtract(dy_rows * gain, dx, out=dx)
+        dx -= gain * dbeta / count
+        return self._from_rows(dx, shape)
+
+    # -- description ------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+        }
