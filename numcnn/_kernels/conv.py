@@ -7,6 +7,7 @@ import threading
 import numpy as np
 from numba import njit
 
+from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel, direct_filter_grad_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
 from numcnn.functional import _output_hw
 
@@ -101,10 +102,6 @@ def _buffer(name: str, rows: int, columns: int, dtype) -> np.ndarray:
     return flat[: rows * columns].reshape(rows, columns)
 
 
-def _images_per_chunk(bytes_per_image: int) -> int:
-    return max(1, CHUNK_BYTES // max(bytes_per_image, 1))
-
-
 def _geometry(x_shape, kernel_shape, strides, pads):
     kh, kw, c, f = kernel_shape
     (sh, sw), (top, _, left, _) = strides, pads
@@ -157,6 +154,16 @@ def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu:
     y = np.empty((x.shape[0] * per_image, f), dtype=dtype)
     bias_arr = np.zeros(f, dtype) if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     chunks = _chunks(x.shape[0], per_image * width * x.itemsize)
+    if width <= MAX_DIRECT_WIDTH:  # few inputs per window: no im2col, no product
+        kernel_c = np.ascontiguousarray(kernel, dtype=dtype)
+        y4 = y.reshape(x.shape[0], *args[6:], f)
+
+        def direct(i):
+            s, e = chunks[i]
+            direct_conv_kernel(x[s:e], kernel_c, bias_arr, bias is not None, relu, *args[2:6], y4[s:e])
+
+        parallel_chunks(len(chunks), direct)
+        return y4
 
     def body(i):
         s, e = chunks[i]
@@ -189,6 +196,19 @@ def conv2d_backward(
     w2t = np.ascontiguousarray(kernel).reshape(width, f).T
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     chunks = _chunks(x.shape[0], per_image * width * x.itemsize)
+    if width <= MAX_DIRECT_WIDTH and not need_dx:  # e.g. a first layer on grey images
+        dy4 = dy2.reshape(x.shape[0], *args[6:], f)
+        y4 = dy4 if y2 is None else y2.reshape(dy4.shape)
+
+        def direct(i):
+            s, e = chunks[i]
+            dkernel, dbias = np.zeros(kernel.shape, dtype=dtype), np.zeros(f, dtype=dtype)
+            direct_filter_grad_kernel(x[s:e], dy4[s:e], y4[s:e], y2 is not None, *args[2:6], dkernel, dbias)
+            return dkernel.reshape(width, f), dbias
+
+        partials = parallel_chunks(len(chunks), direct)
+    else:
+        partials = None
     ones = np.ones((chunks[0][1] - chunks[0][0]) * per_image, dtype=dtype)
 
     def body(i):
@@ -208,7 +228,8 @@ def conv2d_backward(
             _col2im_kernel(cols, *args, dx[s:e])
         return dkernel, dbias
 
-    partials = parallel_chunks(len(chunks), body, uses_blas=True)
+    if partials is None:
+        partials = parallel_chunks(len(chunks), body, uses_blas=True)
     dkernel, dbias = partials[0]
     for more_kernel, more_bias in partials[1:]:
         dkernel += more_kernel
