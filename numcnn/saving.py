@@ -8,14 +8,13 @@ fsynced and ``os.replace``d, so a crash at any point leaves the old file or the 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
+from numcnn import _files
 from numcnn._checks import file_path
 
 FORMAT = "numcnn.model"
@@ -27,52 +26,13 @@ class ModelFileNotFoundError(FileNotFoundError, ValueError):
     """No file at the given path: a ``FileNotFoundError`` that is also the ``ValueError`` Keras raises."""
 
 
-def _current_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import (never while other threads write files).
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates 0600 files; model files get the permissions a plain open() would give them.
-_FILE_MODE = 0o666 & ~_current_umask()
-
-
-def _fsync_dir(folder: str) -> None:
-    # Makes the rename itself durable across a power cut; folders cannot be opened for this on Windows.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def atomic_write(path, write) -> None:
-    """Call ``write(fileobj)`` on a temp file beside ``path``, then fsync and rename it onto ``path``.
-
-    A crash or an exception at any point leaves the old file (or none) or the complete new one, never
-    part of one; on an exception the temp file is removed.
-    """
+    """Call ``write(fileobj)`` on a temp file beside ``path``, then fsync and rename it onto ``path``
+    (see :func:`numcnn._files.atomic_write`)."""
     path = file_path("filepath", path)
     if os.path.isdir(path):
         raise ValueError(f"Invalid value for argument 'filepath': expected a file path. Received: a folder {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            if hasattr(os, "fchmod"):  # mkstemp makes 0600 files; give the usual permissions
-                os.fchmod(f.fileno(), _FILE_MODE)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-    _fsync_dir(folder)
+    _files.atomic_write(path, write)
 
 
 def write_archive(path: str, meta: dict, arrays: dict[str, np.ndarray]) -> None:

