@@ -8,10 +8,10 @@ Prints the model summary, the per-epoch log, the test loss and accuracy and the 
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
+
+import _cli
 
 import numcnn as keras
 from numcnn import backend as K
@@ -21,39 +21,13 @@ from numcnn.models import Sequential
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")
-    parser.add_argument("--batch-size", type=int, default=256, help="batch size (default 256)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for bitwise-reproducible runs")
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="where MNIST is cached (default $NUMCNN_DATA or ~/.cache/numcnn/datasets)",
-    )
-    parser.add_argument("--save", metavar="PATH", default=None, help="save the trained model to PATH (.npz)")
-    parser.add_argument(
-        "--plot",
-        metavar="DIR",
-        default=None,
-        help="write training curves, a confusion matrix, misclassified digits and the first "
-        "layer's filters as PNG files to DIR (needs the 'plot' extra: matplotlib)",
-    )
-    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras' fit verbosity")
-    return parser.parse_args(argv)
+    return _cli.parse_args(__doc__, argv, batch_size=256, data_name="MNIST", image_kind="digits")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.plot:
-        try:
-            from numcnn import plotting
-        except ImportError as err:
-            print(f"--plot needs matplotlib: pip install 'numcnn[plot]' ({err})", file=sys.stderr)
-            return 2
-    if args.data_dir:
-        os.environ["NUMCNN_DATA"] = args.data_dir
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
+    if not _cli.setup(args):
+        return 2
     start = time.perf_counter()
 
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
@@ -101,21 +75,9 @@ def main(argv=None) -> int:
     fit_seconds = time.perf_counter() - fit_start
 
     score = model.evaluate(x_test, y_test)
-    print()
-    print("Test loss = ", score[0])
-    print("Test accuracy = ", score[1])
-    print(
-        f"Training: {fit_seconds:.1f} s ({fit_seconds / args.epochs:.1f} s/epoch, first includes JIT warm-up); "
-        f"wall time {time.perf_counter() - start:.1f} s"
+    _cli.finish(
+        args, model, history, score, fit_seconds=fit_seconds, start=start, x_test=x_test, test_labels=test_labels
     )
-
-    if args.save:
-        model.save(args.save)
-        print(f"Saved the model to {args.save}")
-    if args.plot:
-        probabilities = model.predict(x_test, batch_size=1000)
-        for path in plotting.save_report(args.plot, history, model, x_test, test_labels, probabilities):
-            print(f"Wrote {path}")
     return 0
 
 

@@ -1,0 +1,44 @@
+"""The example scripts run end to end (on small stand-in data sets, so the test is fast and offline)."""
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numcnn.models import load_model
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def fake_load_data():
+    rng = np.random.default_rng(0)
+    images = lambda n: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)  # noqa: E731
+    labels = lambda n: rng.integers(0, 10, n).astype(np.uint8)  # noqa: E731
+    return (images(300), labels(300)), (images(50), labels(50))
+
+
+@pytest.mark.parametrize(("script", "dataset"), [("mnist", "mnist"), ("fashion_mnist", "fashion_mnist")])
+def test_example_trains_evaluates_and_saves(tmp_path, monkeypatch, capsys, script, dataset):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    module = importlib.import_module(script)
+    monkeypatch.setattr(getattr(module, dataset), "load_data", fake_load_data)
+    saved = tmp_path / "model.npz"
+    assert (
+        module.main(["--epochs", "1", "--batch-size", "64", "--seed", "3", "--verbose", "2", "--save", str(saved)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "Total params:" in out and "Epoch 1/1" in out
+    assert "Test accuracy = " in out and "Saved the model to" in out
+    assert load_model(saved).predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
+    sys.modules.pop(script, None)
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if it were not installed
+    monkeypatch.delitem(sys.modules, "numcnn.plotting", raising=False)
+    module = importlib.import_module("mnist")
+    assert module.main(["--plot", "figures"]) == 2
+    assert "pip install 'numcnn[plot]'" in capsys.readouterr().err
