@@ -1,0 +1,280 @@
+"""The optimizer base class: everything an update rule shares (see :mod:`numcnn.optimizers`).
+
+Every step takes the same path: validate everything → clip the gradients (``clipnorm`` / ``global_clipnorm``
+/ ``clipvalue``) → decoupled weight decay → the subclass's update rule, per key and per cache-sized chunk
+(or whole arrays through a fused kernel) → ``iterations += 1``. Parameters are updated in place, in their
+own dtype, so float32 stays float32. The optimizer owns its per-parameter state (moments, velocities), keyed
+like ``params`` and created on first sight of a key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from numcnn import schedules
+from numcnn._checks import fraction, invalid, is_int, positive_float
+
+# Keras config entries numcnn does not implement; a Keras config is accepted when they hold these defaults.
+_KERAS_ONLY = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+
+
+# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, which makes Adam on the
+# notebook's 1.2 M float32 params ~1.9x faster than whole-array passes (3.6 ms -> 1.9 ms a step).
+_CHUNK = 1 << 16
+
+
+def _chunks(param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]):
+    """Yield ``(param, grad, state)`` views over consecutive flat slices (whole arrays if not contiguous)."""
+    if param.size <= _CHUNK or not all(a.flags.c_contiguous for a in (param, *state.values())):
+        yield param, grad, state
+        return
+    flat_p, flat_g = param.reshape(-1), grad.reshape(-1)  # views: param and state are C-contiguous
+    flat_state = {slot: a.reshape(-1) for slot, a in state.items()}
+    for i in range(0, param.size, _CHUNK):
+        part = slice(i, i + _CHUNK)
+        yield flat_p[part], flat_g[part], {slot: a[part] for slot, a in flat_state.items()}
+
+
+def _non_negative(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise invalid(name, "a non-negative number", value, TypeError)
+    if not math.isfinite(value) or value < 0:
+        raise invalid(name, "a non-negative number", value)
+    return float(value)
+
+
+def _closed_fraction(name: str, value) -> float:
+    return fraction(name, value, high_inclusive=True)
+
+
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise invalid(name, "a bool", value, TypeError)
+    return bool(value)
+
+
+def _bad(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
+    """The house-style message when the received value is an array or dict too big to print."""
+    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
+
+
+class Optimizer:
+    """Base class. A subclass sets its hyper-parameters, then calls ``super().__init__``, and implements:
+
+    - ``_hyper``: its hyper-parameter names → their check (run at construction and before every step,
+      also feeding ``get_config``);
+    - ``_slots()``: the state arrays it keeps per parameter → their initial value;
+    - ``_update(param, grad, state, lr)``: update ``param`` in place from ``grad`` (same shape and dtype)
+      and ``state`` (dict slot → array, same shape and dtype), at learning rate ``lr`` (a float).
+    """
+
+    _default_name = "optimizer"
+    _hyper: dict = {}
+    _all_slots: tuple[str, ...] = ()
+
+    def __init__(
+        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None
+    ):
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = self._default_name if name is None else str(name)
+        self.iterations = 0
+        self._state: dict[str, dict[str, np.ndarray]] = {}  # key -> slot -> array
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # dtype -> flat buffer, as large as the largest chunk
+        self._validate()
+
+    # -- hyper-parameters -------------------------------------------------------------------------------
+
+    @property
+    def learning_rate(self):
+        """A non-negative float or a ``LearningRateSchedule``; ``current_learning_rate()`` gives the value."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, dict):
+            value = schedules.get(value)
+        if not isinstance(value, schedules.LearningRateSchedule):
+            value = _non_negative("learning_rate", value)  # 0 is allowed, as in Keras: a frozen run
+        self._learning_rate = value
+
+    def current_learning_rate(self) -> float:
+        """The learning rate of the next update: the schedule evaluated at ``iterations``, as Keras does."""
+        lr = self._learning_rate
+        value = lr(self.iterations) if isinstance(lr, schedules.LearningRateSchedule) else lr
+        return _non_negative("learning_rate", value)  # a schedule may return anything
+
+    def _validate(self) -> None:
+        # Re-run before every step: attributes are public and may have been changed since construction.
+        if not is_int(self.iterations) or self.iterations < 0:
+            raise invalid("iterations", "a non-negative integer", self.iterations)
+        if self.weight_decay is not None:
+            self.weight_decay = _non_negative("weight_decay", self.weight_decay)
+        for name in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, name) is not None:
+                setattr(self, name, positive_float(name, getattr(self, name)))
+        for name, check in self._hyper.items():
+            setattr(self, name, check(name, getattr(self, name)))
+        clips = {k: getattr(self, k) for k in ("clipnorm", "clipvalue", "global_clipnorm")}
+        if sum(v is not None for v in clips.values()) > 1:
+            received = ", ".join(f"{k}={v!r}" for k, v in clips.items())
+            raise _bad("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+
+    def get_config(self) -> dict:
+        lr = self._learning_rate
+        is_schedule = isinstance(lr, schedules.LearningRateSchedule)
+        config = {
+            "name": self.name,
+            "learning_rate": schedules.serialize(lr) if is_schedule else lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+        config.update({name: getattr(self, name) for name in self._hyper})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        for key, default in _KERAS_ONLY.items():
+            value = config.pop(key, default)
+            if value != default:
+                raise invalid(key, f"{default!r} (numcnn does not implement it)", value)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+    # -- the step -----------------------------------------------------------------------------------------
+
+    def apply(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update every ``params[key]`` in place from ``grads[key]``; ``grads`` is never modified.
+
+        Both dicts map the same keys to arrays of equal shapes; params must be writable floating arrays
+        (their dtype is kept). Everything is checked before anything changes.
+        """
+        self._validate()
+        lr = self.current_learning_rate()
+        self._check_arrays(params, grads)
+        grads = self._clipped(params, grads)
+        decay = self.weight_decay * lr if self.weight_decay else 0.0
+        for key, param in params.items():
+            slots = self._state_for(key, param)
+            whole = [(param, grads[key], slots)] if self._fused(param, slots) else None
+            for p, g, state in whole or _chunks(param, grads[key], slots):
+                if decay:  # Keras' decoupled decay, before the update rule: p ← p − p·wd·lr
+                    p -= np.multiply(p, decay, out=self._scratch_like(p))
+                self._update(p, g, state, lr)
+        self.iterations += 1
+
+    def _check_arrays(self, params, grads) -> None:
+        for name, arrays in (("params", params), ("grads", grads)):
+            if not isinstance(arrays, Mapping):
+                raise _bad(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
+        if params.keys() != grads.keys():
+            missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
+            received = f"keys {sorted(grads)} (missing {missing}, unexpected {extra})"
+            raise _bad("grads", f"the keys of params {sorted(params)}", received)
+        for key, param in params.items():
+            grad = grads[key]
+            for name, a in (("params", param), ("grads", grad)):
+                if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
+                    kind = f"{a.dtype} array" if isinstance(a, np.ndarray) else type(a).__name__
+                    raise _bad(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
+            if not param.flags.writeable:
+                raise _bad("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
+            if grad.shape != param.shape:
+                expected = f"grads[{key!r}] of shape {param.shape} like params[{key!r}]"
+                raise _bad("grads", expected, f"grads[{key!r}].shape={grad.shape}")
+            for slot, a in self._state.get(key, {}).items():
+                if a.shape != param.shape:
+                    expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
+                    raise _bad("params", expected, f"params[{key!r}].shape={param.shape}")
+
+    def _clipped(self, params, grads) -> dict[str, np.ndarray]:
+        """Gradients cast to their param's dtype and clipped as Keras does; new arrays only where changed."""
+        out = {key: g.astype(params[key].dtype, copy=False) for key, g in grads.items()}
+        if self.clipnorm is not None:
+            for key, g in out.items():
+                norm = float(np.linalg.norm(g.reshape(-1)))
+                if norm > self.clipnorm:
+                    out[key] = g * (self.clipnorm / norm)
+        elif self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(np.linalg.norm(g.reshape(-1))) ** 2 for g in out.values()))
+            if norm > self.global_clipnorm:
+                scale = self.global_clipnorm / norm
+                out = {key: g * scale for key, g in out.items()}
+        elif self.clipvalue is not None:
+            out = {key: np.clip(g, -self.clipvalue, self.clipvalue) for key, g in out.items()}
+        return out
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    def _slots(self) -> dict[str, float]:
+        return {}
+
+    def _fused(self, param: np.ndarray, state: dict[str, np.ndarray]) -> bool:
+        """Whether ``_update`` takes whole arrays at once (through a fused kernel) rather than cache-sized
+        chunks of numpy operations."""
+        return False
+
+    def _state_for(self, key: str, param: np.ndarray) -> dict[str, np.ndarray]:
+        state = self._state.setdefault(key, {})
+        for slot, initial in self._slots().items():
+            if slot not in state:
+                state[slot] = np.full(param.shape, initial, dtype=param.dtype)
+            elif state[slot].dtype != param.dtype:  # e.g. state loaded from a float64 file
+                state[slot] = state[slot].astype(param.dtype, order="C")
+        return state
+
+    def _scratch_like(self, param: np.ndarray) -> np.ndarray:
+        buffer = self._scratch.get(param.dtype)
+        if buffer is None or buffer.size < param.size:
+            buffer = self._scratch[param.dtype] = np.empty(param.size, dtype=param.dtype)
+        return buffer[: param.size].reshape(param.shape)
+
+    def state_dict(self) -> dict:
+        """``{'iterations': int, '<slot>/<key>': array, …}``: plain arrays and numbers (``np.savez``-able)."""
+        out: dict = {"iterations": self.iterations}
+        for key, state in self._state.items():
+            for slot, array in state.items():
+                out[f"{slot}/{key}"] = array.copy()
+        return out
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Restore what ``state_dict()`` returned, also after a round trip through ``np.savez``/``load``."""
+        if not isinstance(state, Mapping) or "iterations" not in state:
+            raise _bad("state", "a dict from state_dict()", f"a {type(state).__name__}", TypeError)
+        iterations = state["iterations"]
+        if isinstance(iterations, np.ndarray) and iterations.ndim == 0:
+            iterations = iterations.item()
+        if not is_int(iterations) or iterations < 0:
+            raise invalid("iterations", "a non-negative integer", iterations)
+        loaded: dict[str, dict[str, np.ndarray]] = {}
+        for name, array in state.items():
+            if name == "iterations":
+                continue
+            slot, _, key = str(name).partition("/")
+            if slot not in self._all_slots or not key:
+                expected = f"entries named '<slot>/<key>' with slot one of {list(self._all_slots)}"
+                raise _bad("state", expected, f"an entry named {name!r}")
+            if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
+                raise _bad("state", "floating-point numpy arrays", f"state[{name!r}] of {type(array)}", TypeError)
+            loaded.setdefault(key, {})[slot] = np.array(array, order="C")
+        self.iterations = int(iterations)
+        self._state = loaded
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
+        raise NotImplementedError
