@@ -30,3 +30,11 @@ def kernels(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def models():
+    """A fresh pair of small compiled models, snapshotted for the bad-input tests (tests/_bad_input.py)."""
+    from _bad_input import Models
+
+    return Models()

@@ -1,40 +1,39 @@
 """Bad input gives a clear ValueError/TypeError naming the argument, before anything changes.
 
-Two parts:
-
-- ``CASES``: a table of distinct bad inputs, one per row — layer, model and callback construction,
-  ``compile``, ``fit``/``evaluate``/``predict`` data and keyword arguments, ``set_weights``,
-  ``to_categorical``, model files, optimizers. Each row names the exception type and a regex the message
-  must match (the argument's name); after each row the compiled, once-trained models' weights, optimizer
-  ``iterations`` and optimizer state arrays are bit-for-bit what they were.
-- ``test_fuzz_*``: hypothesis throws malformed values (None, strings, bytes, bools, floats with NaN/inf,
-  zero/negative/huge ints, NumPy scalars, nested and ragged lists, dicts, objects, object/str/complex
-  arrays, wrongly shaped or empty arrays, NaN/inf inside arrays, out-of-range labels) at the arguments of
-  every public entry point and asserts that only ValueError/TypeError come out — never an IndexError,
-  AttributeError, ZeroDivisionError, MemoryError or a NumPy internal, never a hang — and that the weights
-  and optimizer state are unchanged.
+``CASES`` is a table of distinct bad inputs, one per row — layer, model and callback construction,
+``compile``, ``fit``/``evaluate``/``predict`` data and keyword arguments, ``set_weights``, ``to_categorical``,
+model files, optimizers. Each row names the exception type and a regex the message must match (the
+argument's name); after each row the compiled, once-trained models' weights, optimizer ``iterations`` and
+optimizer state arrays are bit-for-bit what they were. ``tests/test_fuzz.py`` throws random malformed
+values at the same entry points.
 
 Distinct bad inputs: 240 rows in ``CASES`` + 5 in the dedicated tests below the table (state the snapshot
 cannot see: unbuilt models, refused adds, shared layers) = 245.
-The fuzz tests draw 40 malformed values for each of 61 argument slots (39 constructors and functions, 22
-model methods and ``fit`` keywords).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import re
-import signal
 import tempfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from _bad_input import (  # the shared data, models and snapshots
+    LABELS,
+    RNG,
+    X_HUGE,
+    X_INF,
+    X_NAN,
+    N,
+    X,
+    Y,
+    compiled_without_optimizer,
+    tiny,
+    uncompiled,
+    with_value,
+)
 
 from numcnn import backend, callbacks, losses, optimizers, utils
-from numcnn._checks import is_int
 from numcnn.layers import (
     Activation,
     AveragePooling2D,
@@ -48,95 +47,6 @@ from numcnn.layers import (
     Reshape,
 )
 from numcnn.models import Sequential, load_model
-
-N = 10
-RNG = np.random.default_rng(0)
-X = RNG.random((N, 8, 8, 1), dtype=np.float32)
-LABELS = np.arange(N) % 3
-Y = utils.to_categorical(LABELS, 3)
-
-
-def _with(array, index, value):
-    out = np.array(array, dtype=np.float64 if isinstance(value, float) and abs(value) > 1e38 else array.dtype)
-    out[index] = value
-    return out
-
-
-X_NAN = _with(X, (0, 0, 0, 0), np.nan)
-X_INF = _with(X, (3, 2, 1, 0), -np.inf)
-X_HUGE = _with(X, (1, 1, 1, 0), 1e39)  # finite in float64, inf in float32
-
-
-def tiny(loss="categorical_crossentropy"):
-    model = Sequential(
-        [
-            Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
-            MaxPooling2D(),
-            Flatten(),
-            Dense(3, activation="softmax"),
-        ]
-    )
-    model.compile(loss=loss, optimizer="adam", metrics=["accuracy"])
-    return model
-
-
-class Models:
-    """A categorical and a sparse model, each trained one step so the optimizer has state to lose."""
-
-    def __init__(self):
-        self.cat = tiny()
-        self.sparse = tiny("sparse_categorical_crossentropy")
-        self.cat.train_on_batch(X, Y)
-        self.sparse.train_on_batch(X, LABELS)
-        self.before = {m: snapshot(m) for m in (self.cat, self.sparse)}
-
-    def assert_unchanged(self):
-        for model, before in self.before.items():
-            assert_same(snapshot(model), before)
-
-
-def snapshot(model):
-    opt = model.optimizer
-    state = opt.state_dict() if opt is not None else {}
-    return {
-        "weights": [w.copy() for w in model.get_weights()],
-        "iterations": getattr(opt, "iterations", None),
-        "optimizer": opt,
-        "state": {k: np.array(v, copy=True) for k, v in state.items()},
-        "loss": model.loss,
-        "built": model.built,
-        "input_shape": model.input_shape,
-        "layers": list(model.layers),
-    }
-
-
-def assert_same(after, before):
-    assert after["iterations"] == before["iterations"]
-    assert after["optimizer"] is before["optimizer"] and after["loss"] is before["loss"]
-    assert (after["built"], after["input_shape"]) == (before["built"], before["input_shape"])
-    assert len(after["layers"]) == len(before["layers"])
-    assert all(a is b for a, b in zip(after["layers"], before["layers"]))
-    assert len(after["weights"]) == len(before["weights"])
-    for a, b in zip(after["weights"], before["weights"]):
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-    assert after["state"].keys() == before["state"].keys()
-    for key, value in before["state"].items():
-        assert np.array_equal(after["state"][key], value)
-
-
-@pytest.fixture
-def models():
-    return Models()
-
-
-def uncompiled():
-    return Sequential([Dense(3, input_shape=(4,))])
-
-
-def compiled_without_optimizer(m):
-    model = tiny()
-    model.compile(loss="categorical_crossentropy", optimizer=None)
-    return model
 
 
 def R(error, match, fn, *marks, id):  # noqa: N802 (a table row, short on purpose)
@@ -327,24 +237,24 @@ CASES = [
         id="fit-one-hot-width",
     ),
     R(V, "'y'.*to_categorical", lambda m: m.cat.fit(X, LABELS, verbose=0), id="fit-labels-for-categorical"),
-    R(V, "'y'.*finite", lambda m: m.cat.fit(X, _with(Y, (2, 1), np.nan), verbose=0), id="fit-y-nan"),
+    R(V, "'y'.*finite", lambda m: m.cat.fit(X, with_value(Y, (2, 1), np.nan), verbose=0), id="fit-y-nan"),
     R(T, "'y'.*object", lambda m: m.cat.fit(X, Y.astype(object), verbose=0), id="fit-y-object"),
     R(
         V,
         "'y'.*too large",
-        lambda m: m.cat.fit(X, _with(Y, (0, 0), 1e39), verbose=0),
+        lambda m: m.cat.fit(X, with_value(Y, (0, 0), 1e39), verbose=0),
         id="fit-y-f32-overflow",
     ),
     R(
         V,
         "Received a label value of 12 which is outside the valid range of \\[0, 3\\)",
-        lambda m: m.sparse.fit(X, _with(LABELS, 4, 12), verbose=0),
+        lambda m: m.sparse.fit(X, with_value(LABELS, 4, 12), verbose=0),
         id="sparse-label-too-large",
     ),
     R(
         V,
         "label value of -1 .*\\[0, 3\\)",
-        lambda m: m.sparse.fit(X, _with(LABELS, 0, -1), verbose=0),
+        lambda m: m.sparse.fit(X, with_value(LABELS, 0, -1), verbose=0),
         id="sparse-label-negative",
     ),
     R(V, "'y'.*integer class labels", lambda m: m.sparse.fit(X, LABELS + 0.5, verbose=0), id="sparse-label-fraction"),
@@ -353,7 +263,7 @@ CASES = [
     R(
         V,
         "'y'.*finite",
-        lambda m: m.sparse.fit(X, _with(LABELS.astype(float), 1, np.inf), verbose=0),
+        lambda m: m.sparse.fit(X, with_value(LABELS.astype(float), 1, np.inf), verbose=0),
         id="sparse-label-inf",
     ),
     # -- fit: keyword arguments -------------------------------------------------------------------
@@ -482,7 +392,7 @@ CASES = [
     R(
         V,
         "label value of 3 ",
-        lambda m: m.sparse.evaluate(X, _with(LABELS, 9, 3), verbose=0),
+        lambda m: m.sparse.evaluate(X, with_value(LABELS, 9, 3), verbose=0),
         id="evaluate-label-range",
     ),
     R(
@@ -529,13 +439,13 @@ CASES = [
     R(
         V,
         "'weights\\[1\\]'.*finite",
-        lambda m: m.cat.set_weights([*W(m)[:3], _with(W(m)[3], 0, np.nan)]),
+        lambda m: m.cat.set_weights([*W(m)[:3], with_value(W(m)[3], 0, np.nan)]),
         id="set-weights-nan-last",
     ),
     R(
         V,
         "too large for float32",
-        lambda m: m.cat.set_weights([_with(W(m)[0], (0, 0, 0, 0), 1e300), *W(m)[1:]]),
+        lambda m: m.cat.set_weights([with_value(W(m)[0], (0, 0, 0, 0), 1e300), *W(m)[1:]]),
         id="set-weights-overflow",
     ),
     R(
@@ -731,405 +641,3 @@ def test_integral_float_labels_are_accepted():
     model = tiny("sparse_categorical_crossentropy")
     model.fit(X, LABELS.astype(np.float64), epochs=1, verbose=0)
     assert utils.to_categorical(np.array([0.0, 2.0]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
-
-
-# -- fuzz ----------------------------------------------------------------------------------------------
-
-ACTIVATIONS = {"linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus"}
-LOSSES = {
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "binary_crossentropy",
-    "mean_squared_error",
-    "mse",
-    "categoricalcrossentropy",
-    "sparsecategoricalcrossentropy",
-    "binarycrossentropy",
-    "meansquarederror",
-}
-OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw"}
-METRICS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
-
-
-def _object_array():
-    arr = np.empty(3, dtype=object)
-    arr[:] = [1, "a", None]
-    return arr
-
-
-# Values no numeric, size, name or array argument accepts.
-not_a_number = st.one_of(
-    st.text(max_size=4),
-    st.binary(max_size=4),
-    st.lists(st.integers(-3, 3), max_size=3),
-    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
-    st.sampled_from([object(), 1j, {1, 2}, (), [[1], [2, 3]], _object_array(), np.array(["a", "b"]), np.array(2.5)]),
-)
-any_float = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([np.float32(np.nan), np.float64(np.inf), np.float16(2.0), -np.inf]),
-)
-huge = st.integers(min_value=2**40, max_value=2**80)
-# Not a positive integer: zero and negative ints, all floats, bools, NumPy bools, junk.
-bad_positive_int = st.one_of(
-    st.integers(max_value=0),
-    st.sampled_from([np.int64(0), np.int8(-1), np.bool_(True), True, False]),
-    any_float,
-    not_a_number,
-)
-bad_size = st.one_of(bad_positive_int, st.none())
-# Not a fraction in [0, 1).
-bad_fraction = st.one_of(
-    any_float.filter(lambda v: not 0 <= v < 1),
-    st.booleans(),
-    st.none(),
-    not_a_number,
-)
-bad_fraction_closed = st.one_of(any_float.filter(lambda v: not 0 <= v <= 1), st.booleans(), st.none(), not_a_number)
-bad_non_negative = st.one_of(any_float.filter(lambda v: not v >= 0 or math.isinf(v)), st.booleans(), not_a_number)
-bad_flag = st.one_of(st.integers(), any_float, st.none(), st.text(max_size=3), not_a_number)
-
-
-def bad_name(valid, none_ok=False):
-    names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10)
-    others = [names, st.integers(), any_float, st.booleans(), not_a_number]
-    if not none_ok:
-        others.append(st.none())
-    return st.one_of(*others).filter(lambda v: not (isinstance(v, str) and v.lower() in valid))
-
-
-def bad_pair():
-    return st.one_of(
-        bad_positive_int.filter(lambda v: not isinstance(v, (list, tuple)) or len(v) != 2),
-        st.tuples(bad_positive_int, st.integers(1, 3)),
-        st.tuples(st.integers(1, 3), bad_positive_int),
-        st.lists(st.integers(1, 3), min_size=3, max_size=4),
-    )
-
-
-bad_shape = st.one_of(
-    st.none(),
-    st.tuples(),
-    st.lists(st.integers(max_value=0), min_size=1, max_size=3),
-    st.tuples(st.integers(1, 4), bad_positive_int),
-    any_float,
-    st.booleans(),
-    st.text(max_size=3),
-)
-
-
-@st.composite
-def bad_x(draw):
-    """Arrays (and things) that are not a batch of (8, 8, 1) finite numbers."""
-    kind = draw(st.sampled_from(["nan", "shape", "empty", "dtype", "junk", "ragged"]))
-    if kind == "nan":
-        x = X.astype(draw(st.sampled_from([np.float16, np.float32, np.float64])))
-        index = tuple(draw(st.integers(0, d - 1)) for d in x.shape)
-        x[index] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
-        return x
-    if kind == "shape":
-        shape = draw(st.lists(st.integers(1, 9), min_size=1, max_size=5).map(tuple))
-        if shape[1:] == (8, 8, 1):
-            shape = (*shape, 1)
-        return np.ones(shape, dtype=draw(st.sampled_from([np.float32, np.uint8, np.int64])))
-    if kind == "empty":
-        return np.ones(draw(st.sampled_from([(0, 8, 8, 1), (0,), (3, 0, 8, 1), (0, 0)])), dtype=np.float32)
-    if kind == "dtype":
-        return X.astype(draw(st.sampled_from([object, str, complex, "datetime64[s]", "V4"])))
-    if kind == "ragged":
-        return [X[0].tolist(), X[1, :4].tolist()]
-    return draw(st.one_of(st.none(), any_float, st.integers(), st.booleans(), not_a_number))
-
-
-@st.composite
-def bad_one_hot(draw):
-    kind = draw(st.sampled_from(["width", "length", "nan", "labels", "junk"]))
-    if kind == "width":
-        return np.ones((N, draw(st.sampled_from([1, 2, 4, 10]))), dtype=np.float32)
-    if kind == "length":
-        return Y[: draw(st.sampled_from([1, 9]))] if draw(st.booleans()) else np.concatenate([Y, Y[:1]])
-    if kind == "nan":
-        return _with(Y, (draw(st.integers(0, N - 1)), draw(st.integers(0, 2))), draw(st.sampled_from([np.nan, np.inf])))
-    if kind == "labels":
-        return LABELS
-    return draw(bad_x())
-
-
-@st.composite
-def bad_labels(draw):
-    kind = draw(st.sampled_from(["range", "fraction", "shape", "junk"]))
-    if kind == "range":
-        value = draw(st.one_of(st.integers(-(2**62), -1), st.integers(3, 2**62)))
-        return _with(LABELS, draw(st.integers(0, N - 1)), value)
-    if kind == "fraction":
-        labels = LABELS.astype(np.float64)
-        labels[draw(st.integers(0, N - 1))] += draw(st.floats(0.01, 0.99))
-        return labels
-    if kind == "shape":
-        return np.zeros(draw(st.sampled_from([(N, 2), (N, 3), (N - 1,), (N, 1, 1)])), dtype=np.int64)
-    return draw(bad_x())
-
-
-@st.composite
-def bad_class_labels(draw):
-    """Not labels in [0, 3): out of range, fractional, NaN, or not numbers at all (any shape is fine)."""
-    kind = draw(st.sampled_from(["range", "fraction", "nan", "junk"]))
-    if kind in ("range", "fraction"):
-        labels = draw(bad_labels().filter(lambda y: isinstance(y, np.ndarray) and y.shape == (N,)))
-        return labels if kind == "range" or labels.dtype.kind == "f" else labels + 0.5
-    if kind == "nan":
-        return _with(LABELS.astype(np.float32), draw(st.integers(0, N - 1)), draw(st.sampled_from([np.nan, -np.inf])))
-    return draw(
-        st.one_of(
-            st.none(), st.text(max_size=3), st.sampled_from([_object_array(), np.array(["a"]), [[1], [2, 3]], {1: 2}])
-        )
-    )
-
-
-def _fits(value, weight):
-    """Would ``value`` be a valid replacement for ``weight`` (a list of ints of the right length, say)?"""
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError):
-        return False
-    return arr.shape == weight.shape and arr.dtype.kind in "iuf"
-
-
-@st.composite
-def bad_weights(draw):
-    weights = [w.copy() for w in tiny().get_weights()]
-    kind = draw(st.sampled_from(["count", "entry", "container"]))
-    if kind == "count":
-        return weights[: draw(st.integers(0, 3))] if draw(st.booleans()) else [*weights, weights[-1]]
-    if kind == "container":
-        return draw(st.one_of(st.none(), st.integers(), st.text(max_size=3), st.just(np.zeros(4)), st.just({"w": 1})))
-    i = draw(st.integers(0, len(weights) - 1))
-    bad = draw(
-        st.one_of(
-            st.just(np.zeros((weights[i].size + 1,), dtype=np.float32)),
-            st.just(weights[i].astype(draw(st.sampled_from([object, str, complex, bool])))),
-            st.just(_with(weights[i], (0,) * weights[i].ndim, draw(st.sampled_from([np.nan, np.inf, 1e300])))),
-            st.none(),
-            any_float,
-            not_a_number.filter(lambda v: not _fits(v, weights[i])),
-        )
-    )
-    weights[i] = bad
-    return weights
-
-
-FIT_KW = {
-    "batch_size": bad_positive_int,
-    "epochs": st.one_of(bad_size, st.integers(max_value=0)),
-    "validation_split": bad_fraction,
-    "validation_freq": bad_size,
-    "initial_epoch": st.one_of(st.integers(max_value=-1), st.integers(min_value=1, max_value=2**70), any_float),
-    "verbose": st.one_of(
-        st.integers().filter(lambda v: v not in (0, 1, 2)), st.text(max_size=3).filter(lambda s: s != "auto")
-    ),
-    "callbacks": st.one_of(
-        st.integers(),
-        st.text(max_size=3),
-        st.lists(st.integers(), min_size=1, max_size=2),
-        st.just(callbacks.History()),
-    ),
-    "validation_data": st.one_of(
-        st.none().map(lambda _: {"x": X}),
-        st.integers(),
-        bad_x().map(lambda x: (x, Y)),
-        bad_one_hot().map(lambda y: (X, y)),
-        st.just(()),
-    ),
-    "validation_batch_size": bad_positive_int,
-}
-
-
-def not_a_target_shape(v):
-    """Reshape's target: ints > 0 with at most one -1; anything else is malformed."""
-    if not isinstance(v, (tuple, list)) or not all(is_int(d) for d in v):
-        return v is not None
-    return v.count(-1) > 1 or any(d == 0 or d < -1 for d in v)
-
-
-# (entry point, strategy for the malformed argument, call)
-ENTRY_POINTS = {
-    "Conv2D.filters": (st.one_of(bad_positive_int, st.none()), lambda v: Conv2D(v, 3)),
-    "Conv2D.kernel_size": (bad_pair(), lambda v: Conv2D(2, v)),
-    "Conv2D.strides": (bad_pair(), lambda v: Conv2D(2, 3, strides=v)),
-    "Conv2D.padding": (bad_name({"valid", "same"}), lambda v: Conv2D(2, 3, padding=v)),
-    "Conv2D.data_format": (
-        bad_name({"channels_last", "channels_first"}, none_ok=True),
-        lambda v: Conv2D(2, 3, data_format=v),
-    ),
-    "Conv2D.activation": (bad_name(ACTIVATIONS, none_ok=True), lambda v: Conv2D(2, 3, activation=v)),
-    "Conv2D.kernel_initializer": (
-        st.one_of(st.text(alphabet="xyz", min_size=1, max_size=4), st.integers(), any_float, st.booleans()),
-        lambda v: Conv2D(2, 3, kernel_initializer=v),
-    ),
-    "Conv2D.input_shape": (bad_shape.filter(lambda v: v is not None), lambda v: Conv2D(2, 3, input_shape=v)),
-    "Conv2D.kernel_vs_input": (st.integers(9, 2**62), lambda v: Sequential([Conv2D(2, v, input_shape=(8, 8, 1))])),
-    "Conv2D.same_padding_huge_kernel": (
-        huge,
-        lambda v: Sequential([Conv2D(2, v, padding="same", input_shape=(8, 8, 1))]),
-    ),
-    "Dense.units": (bad_size, lambda v: Dense(v)),
-    "Dense.units_huge": (huge, lambda v: Sequential([Dense(v, input_shape=(16,))])),
-    "Dense.use_bias": (bad_flag, lambda v: Dense(2, use_bias=v)),
-    "Dense.dtype": (
-        st.one_of(
-            st.sampled_from(["int32", "uint8", "bool", "complex64", "U3", object, int, "float128x"]), st.integers()
-        ),
-        lambda v: Dense(2, dtype=v),
-    ),
-    "Dense.trainable": (bad_flag, lambda v: Dense(2, trainable=v)),
-    "Dropout.rate": (bad_fraction, lambda v: Dropout(v)),
-    "Dropout.seed": (
-        st.one_of(st.integers(max_value=-1), any_float, st.text(max_size=2), st.booleans()),
-        lambda v: Dropout(0.5, seed=v),
-    ),
-    "Dropout.noise_shape": (
-        st.one_of(st.integers(), st.text(max_size=2), st.lists(st.integers(max_value=0), min_size=1, max_size=3)),
-        lambda v: Dropout(0.5, noise_shape=v),
-    ),
-    "MaxPooling2D.pool_size": (bad_pair(), lambda v: MaxPooling2D(v)),
-    "MaxPooling2D.pool_vs_input": (st.integers(9, 2**62), lambda v: Sequential([Input((8, 8, 1)), MaxPooling2D(v)])),
-    "Reshape.target_shape": (
-        st.one_of(bad_shape, st.lists(st.integers(-5, 0), min_size=1, max_size=3)).filter(not_a_target_shape),
-        lambda v: Sequential([Reshape(v, input_shape=(8,))]),
-    ),
-    "Input.shape": (bad_shape, lambda v: Input(shape=v)),
-    "Sequential.layers": (
-        st.one_of(st.integers(), st.text(max_size=3), st.lists(st.integers(), min_size=1, max_size=2)),
-        Sequential,
-    ),
-    "Sequential.add": (
-        st.one_of(st.none(), st.integers(), st.text(max_size=3), not_a_number),
-        lambda v: Sequential().add(v),
-    ),
-    "compile.loss": (bad_name(LOSSES), lambda v: tiny().compile(loss=v)),
-    "compile.optimizer": (bad_name(OPTIMIZERS, none_ok=True), lambda v: tiny().compile(loss="mse", optimizer=v)),
-    "compile.metrics": (
-        st.one_of(st.text(max_size=3), st.lists(bad_name(METRICS), min_size=1, max_size=2)),
-        lambda v: tiny().compile(loss="mse", metrics=v),
-    ),
-    "Adam.learning_rate": (
-        st.one_of(any_float.filter(lambda v: not v >= 0 or math.isinf(v)), st.booleans(), not_a_number),
-        lambda v: optimizers.Adam(learning_rate=v),
-    ),
-    "Adam.beta_1": (bad_fraction, lambda v: optimizers.Adam(beta_1=v)),
-    "Adam.epsilon": (bad_non_negative, lambda v: optimizers.Adam(epsilon=v)),
-    "SGD.momentum": (bad_fraction_closed, lambda v: optimizers.SGD(momentum=v)),
-    "to_categorical.y": (bad_class_labels(), lambda v: utils.to_categorical(v, 3)),
-    "to_categorical.num_classes": (bad_positive_int, lambda v: utils.to_categorical([0, 1], v)),
-    "to_categorical.huge_label": (huge, lambda v: utils.to_categorical([0, v])),
-    "load_model.filepath": (
-        st.one_of(st.none(), st.integers(), any_float, st.lists(st.text(max_size=2), max_size=2)),
-        load_model,
-    ),
-    "EarlyStopping.patience": (
-        st.one_of(st.integers(max_value=-1), any_float, st.text(max_size=2), st.booleans()),
-        lambda v: callbacks.EarlyStopping(patience=v),
-    ),
-    "EarlyStopping.min_delta": (
-        st.one_of(any_float.filter(lambda v: not math.isfinite(v)), st.text(max_size=2), st.none(), st.booleans()),
-        lambda v: callbacks.EarlyStopping(min_delta=v),
-    ),
-    "ModelCheckpoint.filepath": (
-        st.one_of(st.none(), st.integers(), st.sampled_from(["{}.npz", "{0}.npz", "{epoch.npz", "}{", ""])),
-        lambda v: callbacks.ModelCheckpoint(v),
-    ),
-    "ReduceLROnPlateau.factor": (
-        st.one_of(any_float.filter(lambda v: not 0 < v < 1), st.text(max_size=2), st.booleans()),
-        lambda v: callbacks.ReduceLROnPlateau(factor=v),
-    ),
-}
-
-# Entry points on the trained models: ``call(models, value)``.
-MODEL_ENTRY_POINTS = {
-    "fit.x": (bad_x(), lambda m, v: m.cat.fit(v, Y, verbose=0)),
-    "fit.y": (bad_one_hot(), lambda m, v: m.cat.fit(X, v, verbose=0)),
-    "fit.y_sparse": (bad_labels(), lambda m, v: m.sparse.fit(X, v, verbose=0)),
-    "evaluate.x": (bad_x(), lambda m, v: m.cat.evaluate(v, Y, verbose=0)),
-    "evaluate.y": (bad_one_hot(), lambda m, v: m.cat.evaluate(X, v, verbose=0)),
-    "evaluate.batch_size": (bad_positive_int, lambda m, v: m.cat.evaluate(X, Y, batch_size=v, verbose=0)),
-    "predict.x": (bad_x(), lambda m, v: m.cat.predict(v)),
-    "predict.batch_size": (bad_positive_int, lambda m, v: m.cat.predict(X, batch_size=v)),
-    "train_on_batch.x": (bad_x(), lambda m, v: m.cat.train_on_batch(v, Y)),
-    "set_weights": (bad_weights(), lambda m, v: m.cat.set_weights(v)),
-    "add": (st.one_of(st.none(), st.integers(), not_a_number), lambda m, v: m.cat.add(v)),
-    "build": (bad_shape, lambda m, v: m.cat.build(v if v is not None else 3)),
-    "save.filepath": (st.one_of(st.none(), st.integers(), any_float, st.just([])), lambda m, v: m.cat.save(v)),
-}
-MODEL_ENTRY_POINTS.update(
-    {
-        f"fit.{name}": (strategy, lambda m, v, name=name: m.cat.fit(X, Y, **{name: v}, verbose=0))
-        for name, strategy in FIT_KW.items()
-        if name != "verbose"
-    }
-)
-MODEL_ENTRY_POINTS["fit.verbose"] = (FIT_KW["verbose"], lambda m, v: m.cat.fit(X, Y, verbose=v))
-
-
-# What a clear message says: which argument (or label, or weight) is wrong.
-CLEAR = re.compile(r"argument '|label value of|Cannot create weight|unexpected keyword|No model file|has no layers")
-
-
-class Timeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def time_limit(seconds):
-    """Turn a hang into a failure (SIGALRM, main thread only)."""
-
-    def expire(signum, frame):
-        raise Timeout(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def expect_clear_error(call, *args):
-    with time_limit(10), pytest.raises((ValueError, TypeError)) as caught:
-        call(*args)
-    assert CLEAR.search(str(caught.value)), str(caught.value)
-
-
-FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
-)
-
-
-def test_fuzz_covers_every_entry_point_listed_in_the_docstring():
-    assert len(ENTRY_POINTS) + len(MODEL_ENTRY_POINTS) == 61
-
-
-@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
-def test_fuzz_constructors_and_functions(entry):
-    strategy, call = ENTRY_POINTS[entry]
-
-    @FUZZ
-    @given(value=strategy)
-    def run(value):
-        expect_clear_error(call, value)
-
-    run()
-
-
-@pytest.mark.parametrize("entry", sorted(MODEL_ENTRY_POINTS))
-def test_fuzz_model_methods_leave_weights_and_optimizer_unchanged(entry):
-    strategy, call = MODEL_ENTRY_POINTS[entry]
-    models = Models()
-
-    @FUZZ
-    @given(value=strategy)
-    def run(value):
-        expect_clear_error(call, models, value)
-        models.assert_unchanged()
-
-    run()
