@@ -18,6 +18,7 @@ import numpy as np
 from numcnn import backend
 from numcnn import random as nrandom
 from numcnn._checks import invalid, is_int, one_of, positive_float
+from numcnn._config import Configurable
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the variance that
 # VarianceScaling asks for after truncation (Keras uses the same constant).
@@ -61,7 +62,7 @@ def _check_dtype(dtype, floating: bool) -> np.dtype:
     return resolved
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses implement ``_draw(shape, rng) -> float64 array`` (or override ``__call__``)."""
 
     def __call__(self, shape, dtype=None, rng=None) -> np.ndarray:
@@ -76,14 +77,6 @@ class Initializer:
 
     def get_config(self) -> dict:
         return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_seed(seed):

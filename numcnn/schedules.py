@@ -10,24 +10,14 @@ import math
 import numbers
 
 from numcnn._checks import invalid, is_int, positive_float
+from numcnn._config import Configurable
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: ``schedule(step) -> float`` for an integer ``step >= 0``, plus ``get_config()``."""
 
     def __call__(self, step) -> float:
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(step)")
-
-    def get_config(self) -> dict:
-        raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_step(step) -> float:

@@ -5,24 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from strategies import window_cases
 
 from numcnn import functional as F
-
-
-@st.composite
-def window_cases(draw, max_batch=3, max_size=9, max_channels=4, max_window=5):
-    """Shapes and hyper-parameters of one sliding-window op, never with an empty output."""
-    n = draw(st.integers(1, max_batch))
-    h, w = draw(st.integers(1, max_size)), draw(st.integers(1, max_size))
-    c, f = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
-    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
-    kh = draw(st.integers(1, min(max_window, h + pads[0] + pads[1])))
-    kw = draw(st.integers(1, min(max_window, w + pads[2] + pads[3])))
-    strides = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    seed = draw(st.integers(0, 2**32 - 1))
-    return {"x_shape": (n, h, w, c), "filters": f, "window": (kh, kw), "strides": strides, "pads": pads, "seed": seed}
 
 
 def output_hw(case):
@@ -76,7 +62,7 @@ def conv_arrays(case, dtype=np.float64):
 
 
 @settings(max_examples=60, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_conv_forward_equals_naive_loops(case):
     _, x, kernel, bias = conv_arrays(case)
     y = F.conv2d_forward(x, kernel, bias, case["strides"], case["pads"])
@@ -87,7 +73,7 @@ def test_conv_forward_equals_naive_loops(case):
 
 
 @settings(max_examples=40, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_im2col_layout(case):
     _, x, _, _ = conv_arrays(case)
     kh, kw = case["window"]
@@ -106,7 +92,7 @@ def test_im2col_layout(case):
 
 
 @settings(max_examples=100, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_col2im_is_the_adjoint_of_im2col(case):
     rng, x, _, _ = conv_arrays(case)
     args = (case["window"], case["strides"], case["pads"])
@@ -118,7 +104,7 @@ def test_col2im_is_the_adjoint_of_im2col(case):
 
 
 @settings(max_examples=50, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_conv_backward_equals_naive_loops(case):
     rng, x, kernel, bias = conv_arrays(case)
     y = F.conv2d_forward(x, kernel, bias, case["strides"], case["pads"])
@@ -154,7 +140,7 @@ def test_output_would_be_empty_raises():
 
 
 @settings(max_examples=100, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_maxpool_equals_naive_loops_and_routes_gradient(case):
     rng = np.random.default_rng(case["seed"])
     x = rng.standard_normal(case["x_shape"])
@@ -225,7 +211,7 @@ def test_maxpool_propagates_nan():
 
 
 @settings(max_examples=100, deadline=None)
-@given(window_cases())
+@given(window_cases(max_batch=3, max_size=9, max_channels=4))
 def test_avgpool_is_the_mean_of_real_elements_and_backward_is_its_adjoint(case):
     rng = np.random.default_rng(case["seed"])
     x = rng.standard_normal(case["x_shape"])

@@ -11,34 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from strategies import DTYPES, window_cases
 
 from numcnn import _kernels as K
 from numcnn import functional as F
 from numcnn._kernels import conv as KC
 
 ROOT = Path(__file__).resolve().parents[1]
-DTYPES = st.sampled_from([np.float32, np.float64])
-
-
-@st.composite
-def window_cases(draw, max_batch=4, max_size=11, max_channels=5, max_window=5):
-    """Shapes, hyper-parameters, dtype and seed of one sliding-window op, never with an empty output."""
-    n = draw(st.integers(1, max_batch))
-    h, w = draw(st.integers(1, max_size)), draw(st.integers(1, max_size))
-    c, f = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
-    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
-    kh = draw(st.integers(1, min(max_window, h + pads[0] + pads[1])))
-    kw = draw(st.integers(1, min(max_window, w + pads[2] + pads[3])))
-    strides = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    return {
-        "x_shape": (n, h, w, c),
-        "filters": f,
-        "window": (kh, kw),
-        "strides": strides,
-        "pads": pads,
-        "dtype": draw(DTYPES),
-        "seed": draw(st.integers(0, 2**32 - 1)),
-    }
 
 
 def tolerance(dtype):

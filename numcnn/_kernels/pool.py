@@ -16,6 +16,13 @@ from numcnn.functional import _output_hw, _window_counts
 _MIN_IMAGES = 4
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _span(o, stride, pad, k, n):
+    """The real (unpadded) input range ``[lo, hi)`` under output position ``o`` along one axis."""
+    start = o * stride - pad
+    return max(start, 0), min(start + k, n)
+
+
 @njit(nogil=True, cache=True)
 def _maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
     n_img, h_n, w_n, c_n = x.shape
@@ -23,11 +30,9 @@ def _maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
     for r in range(n_img * out_h):
         n = r // out_h
         oh = r - n * out_h
-        h_lo = max(oh * sh - top, 0)
-        h_hi = min(oh * sh - top + ph, h_n)
+        h_lo, h_hi = _span(oh, sh, top, ph, h_n)
         for ow in range(out_w):
-            w_lo = max(ow * sw - left, 0)
-            w_hi = min(ow * sw - left + pw, w_n)
+            w_lo, w_hi = _span(ow, sw, left, pw, w_n)
             if h_lo >= h_hi or w_lo >= w_hi:
                 for c in range(c_n):
                     y[n, oh, ow, c] = -np.inf
@@ -68,11 +73,9 @@ def _avgpool_kernel(x, ph, pw, sh, sw, top, left, counts, y):
     for r in range(n_img * out_h):
         n = r // out_h
         oh = r - n * out_h
-        h_lo = max(oh * sh - top, 0)
-        h_hi = min(oh * sh - top + ph, h_n)
+        h_lo, h_hi = _span(oh, sh, top, ph, h_n)
         for ow in range(out_w):
-            w_lo = max(ow * sw - left, 0)
-            w_hi = min(ow * sw - left + pw, w_n)
+            w_lo, w_hi = _span(ow, sw, left, pw, w_n)
             for c in range(c_n):
                 y[n, oh, ow, c] = 0.0
             for h in range(h_lo, h_hi):
