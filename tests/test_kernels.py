@@ -252,3 +252,32 @@ def test_matmul_matches(m, k, n, dtype, seed):
     bound = k * np.finfo(dtype).eps * (np.abs(a).astype(np.float64) @ np.abs(b))
     assert np.all(np.abs(got - F.matmul(a, b)) <= bound)
     assert np.all(np.abs(K.matmul(np.asfortranarray(a), b) - got) <= bound)  # any layout
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3),
+    st.integers(3, 13),
+    st.integers(3, 13),
+    st.integers(2, 9),
+    st.integers(1, 9),
+    st.sampled_from(["valid", "same", "other"]),
+    DTYPES,
+    st.integers(0, 2**32 - 1),
+)
+def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype, seed):
+    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(2×2, 3×3), forward and for dx."""
+    rng = np.random.default_rng(seed)
+    pads = {"valid": (0, 0, 0, 0), "same": (1, 1, 1, 1), "other": (2, 0, 1, 2)}[padding]
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    kernel = rng.standard_normal((3, 3, c, f)).astype(dtype)
+    bias = rng.standard_normal(f).astype(dtype)
+    conv, _ = KC._chunk_convolution(kernel, bias, True, True, (3, 3, 1, 1, 0, 0, 1, 1), 9 * c)
+    assert conv.__name__ == "winograd_f23"
+    y = K.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True)
+    assert_allclose(y, F.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True), **tolerance(dtype))
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    got = K.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y)
+    for g, e in zip(got, F.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y), strict=True):
+        assert g.dtype == dtype
+        assert_allclose(g, e, **tolerance(dtype))
