@@ -201,3 +201,27 @@ def test_training_mode_dropout_changes_only_training():
     x = np.ones((3, 4), dtype=np.float32)
     np.testing.assert_array_equal(model.predict(x), model.predict(x))
     assert not np.allclose(model(x, training=True), model(x, training=False))
+
+
+def test_same_seed_is_bitwise_identical_through_every_convolution_path():
+    """Winograd (3×3 stride 1), im2col + GEMM (2×2 stride 2) and the thread pool's chunked sums included."""
+    rng = np.random.default_rng(1)
+    x = rng.random((96, 12, 12, 2), dtype=np.float32)
+    y = to_categorical(rng.integers(0, 3, 96), 3)
+    runs = []
+    for _ in range(2):
+        set_random_seed(11)
+        model = Sequential(
+            [
+                Conv2D(8, 3, activation="relu", input_shape=(12, 12, 2)),
+                Conv2D(4, 2, strides=2, activation="relu"),
+                Flatten(),
+                Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        history = model.fit(x, y, batch_size=32, epochs=2, validation_split=0.25, verbose=0)
+        runs.append((model.get_weights(), history.history))
+    assert runs[0][1] == runs[1][1]
+    for a, b in zip(runs[0][0], runs[1][0]):
+        assert np.array_equal(a, b)
