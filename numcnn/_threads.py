@@ -118,6 +118,18 @@ _pool_lock = threading.Lock()
 _pool: dict[str, ThreadPoolExecutor] = {}
 
 
+def _forget_pool_after_fork() -> None:
+    # A forked child inherits the pool object but none of its threads: work submitted there would wait
+    # forever. The child starts a pool of its own on first use instead.
+    global _pool_lock
+    _pool_lock = threading.Lock()
+    _pool.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def _executor() -> ThreadPoolExecutor:
     with _pool_lock:
         if "pool" not in _pool:
