@@ -15,7 +15,22 @@ Conventions shared by all ops:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class PooledGradient(NamedTuple):
+    """A max-pool's input gradient not yet scattered: ``dy`` (N, OH, OW, C) belongs at ``argmax`` in an array of
+    ``x_shape``. The convolution before the pool takes it as its ``dy`` and scatters it chunk by chunk, so the
+    mostly-zero full-size gradient is never built."""
+
+    dy: np.ndarray
+    argmax: np.ndarray
+    x_shape: tuple
+
+    def dense(self) -> np.ndarray:
+        return maxpool2d_backward(self.dy, self.argmax, self.x_shape)
 
 
 def conv_output_length(n: int, k: int, stride: int, pad_before: int, pad_after: int) -> int:
@@ -117,8 +132,11 @@ def conv2d_backward(
     Returns ``(dx, dkernel, dbias)``: dx (N, H, W, C) or None when ``need_dx`` is False (the first layer needs
     no input gradient), dkernel (kh, kw, C, F) and dbias (F,), all in the dtype of ``dy``. With
     ``relu_output`` (the forward's output y when ``relu=True``), ``dy`` first goes through ReLU's backward.
+    ``dy`` may also be a :class:`PooledGradient` from the max-pool that follows.
     """
     kh, kw, c, f = kernel.shape
+    if isinstance(dy, PooledGradient):
+        dy = dy.dense()
     if relu_output is not None:
         dy = relu_backward(dy, relu_output)
     dy2 = dy.reshape(-1, f)

@@ -11,6 +11,8 @@ import numpy as np
 from numcnn import layers as layers_module
 from numcnn._checks import file_path, invalid, positive_int, shape_tuple
 from numcnn.layers.base import InputLayer, Layer, format_shape, unique_name
+from numcnn.layers.conv import Conv2D
+from numcnn.layers.pooling import MaxPooling2D
 from numcnn.saving import read_archive, write_archive
 from numcnn.training import TrainingMixin
 
@@ -136,15 +138,29 @@ class Sequential(TrainingMixin):
         self._mark_input_gradients()
 
     def _mark_input_gradients(self) -> None:
-        """Skip the input gradient of the first layer with weights: nothing before it needs one.
+        """Plan the backward pass from the layer sequence:
 
-        A layer shared with another model always computes it: it may not be first there."""
-        first = True
+        - the first layer with weights computes no input gradient: nothing before it needs one;
+        - a max-pool right after a Conv2D that can take it hands back its gradient unscattered
+          (``PooledGradient``), which the convolution scatters chunk by chunk.
+
+        A layer shared with another model keeps the plain behaviour: its neighbours may differ there."""
+        first, previous = True, None
         for layer in self._layers:
+            shared = len(getattr(layer, "_models", ())) > 1
             if hasattr(layer, "input_gradient"):
-                layer.input_gradient = not first or len(getattr(layer, "_models", ())) > 1
+                layer.input_gradient = not first or shared
             if layer.params:
                 first = False
+            if isinstance(layer, MaxPooling2D):
+                layer.defer_scatter = (
+                    isinstance(previous, Conv2D)
+                    and previous.accepts_pooled_gradient()
+                    and layer.data_format == "channels_last"
+                    and not shared
+                    and len(getattr(previous, "_models", ())) <= 1
+                )
+            previous = layer
 
     @property
     def input_shape(self):

@@ -203,7 +203,11 @@ def test_relu_and_softmax_match(shape, dtype, seed, contiguous):
 def test_same_names_and_signatures():
     import inspect
 
-    public = [name for name, f in vars(F).items() if inspect.isfunction(f) and not name.startswith("_")]
+    public = [
+        name
+        for name, f in vars(F).items()
+        if inspect.isfunction(f) and f.__module__ == F.__name__ and not name.startswith("_")
+    ]
     assert len(public) == 15
     for name in public:
         assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
@@ -281,3 +285,29 @@ def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype
     for g, e in zip(got, F.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y), strict=True):
         assert g.dtype == dtype
         assert_allclose(g, e, **tolerance(dtype))
+
+
+@settings(max_examples=40, deadline=None)
+@given(window_cases(max_size=9), st.sampled_from([(2, 2, 0), (3, 2, 1), (2, 1, 0)]), st.booleans(), st.booleans())
+def test_a_pooled_gradient_equals_its_dense_scatter(case, pool, relu, need_dx):
+    """A max-pool's unscattered gradient, scattered by the convolution chunk by chunk, gives the same
+    gradients as the dense dx — with the ReLU mask, overlapping windows (stride 1) and 'same' pads."""
+    rng, x, kernel, bias = make_arrays(case)
+    args = (case["strides"], case["pads"])
+    y = K.conv2d_forward(x, kernel, bias, *args, relu=relu)
+    size, stride, pad = pool
+    pool_pads = (0, pad, 0, pad)
+    if y.shape[1] + pad < size or y.shape[2] + pad < size:
+        return  # the pool would have an empty output
+    pooled, argmax = K.maxpool2d_forward(y, (size, size), (stride, stride), pool_pads)
+    dpool = rng.standard_normal(pooled.shape).astype(x.dtype)
+    deferred = F.PooledGradient(dpool, argmax, y.shape)
+    relu_output = y if relu else None
+    for impl in (K, F):
+        got = impl.conv2d_backward(deferred, x, kernel, *args, need_dx=need_dx, relu_output=relu_output)
+        dense = impl.conv2d_backward(deferred.dense(), x, kernel, *args, need_dx=need_dx, relu_output=relu_output)
+        for g, e in zip(got, dense, strict=True):
+            if e is None:
+                assert g is None
+            else:
+                assert_allclose(g, e, **tolerance(x.dtype))

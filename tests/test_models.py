@@ -225,3 +225,21 @@ def test_same_seed_is_bitwise_identical_through_every_convolution_path():
     assert runs[0][1] == runs[1][1]
     for a, b in zip(runs[0][0], runs[1][0]):
         assert np.array_equal(a, b)
+
+
+def test_a_pool_after_a_convolution_hands_back_its_gradient_unscattered():
+    from numcnn.functional import PooledGradient
+
+    model = notebook_model(input_shape=(10, 10, 1))
+    conv, pool = model.layers[1], model.layers[2]
+    assert pool.defer_scatter
+    x = np.random.default_rng(0).random((4, 10, 10, 1), dtype=np.float32)
+    model(x, training=True)
+    assert isinstance(pool.backward(np.ones((4, 3, 3, 64), np.float32)), PooledGradient)
+    assert conv.backward(pool.backward(np.ones((4, 3, 3, 64), np.float32))).shape == (4, 8, 8, 32)
+    # Not after a layer that cannot take it (tanh needs the dense gradient), nor when shared with another model.
+    other = Sequential([Conv2D(2, 3, activation="tanh", input_shape=(6, 6, 1)), MaxPooling2D()])
+    assert not other.layers[1].defer_scatter
+    sharing = Sequential([Input(shape=(6, 6, 64)), pool])
+    model.build(model.input_shape)
+    assert not pool.defer_scatter and len(sharing.layers) == 1

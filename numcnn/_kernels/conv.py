@@ -10,7 +10,7 @@ from numba import njit
 from numcnn._kernels import winograd
 from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel, direct_filter_grad_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
-from numcnn.functional import _output_hw
+from numcnn.functional import PooledGradient, _output_hw
 
 # Size of one thread's im2col chunk. A few MB keeps the chunk in cache between im2col writing it and the
 # matrix product reading it; per-core pipelines with 2–8 MB chunks ran conv2's forward in ~31 ms against
@@ -92,6 +92,21 @@ def _relu_mask_kernel(dy, y, dz):
     for r in range(rows):
         for k in range(f):
             dz[r, k] = dy[r, k] if y[r, k] > 0 else 0.0
+
+
+@njit(nogil=True, cache=True)
+def _scatter_pooled_kernel(dy, argmax, y, use_mask, d):
+    """d (n, OH·OW, C) = the max-pool gradient dy (n, PH, PW, C) scattered to its argmax positions, kept only
+    where the convolution's ReLU output y (n, OH·OW, C) is positive when ``use_mask``."""
+    n_img, ph, pw, c_n = dy.shape
+    for n in range(n_img):
+        d[n] = 0.0
+        for i in range(ph):
+            for j in range(pw):
+                for c in range(c_n):
+                    a = argmax[n, i, j, c]
+                    if a >= 0 and (not use_mask or y[n, a, c] > 0):
+                        d[n, a, c] += dy[n, i, j, c]
 
 
 def _buffer(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -224,9 +239,18 @@ def conv2d_backward(
     """
     x = np.ascontiguousarray(x)
     args, per_image, width, f = _geometry(x.shape, kernel.shape, strides, pads)
-    dy2 = np.ascontiguousarray(dy).reshape(-1, f)
+    pooled = dy if isinstance(dy, PooledGradient) else None
+    if pooled is not None and width <= MAX_DIRECT_WIDTH and not need_dx:
+        dy, pooled = pooled.dense(), None  # the direct kernel reads a dense dy
+    if pooled is not None:
+        pooled_dy = np.ascontiguousarray(pooled.dy)
+        pooled_argmax = np.ascontiguousarray(pooled.argmax, dtype=np.int64)
+        dy2 = None
+        dtype = pooled_dy.dtype
+    else:
+        dy2 = np.ascontiguousarray(dy).reshape(-1, f)
+        dtype = dy2.dtype
     y2 = None if relu_output is None else np.ascontiguousarray(relu_output).reshape(-1, f)
-    dtype = dy2.dtype
     w2t = np.ascontiguousarray(kernel).reshape(width, f).T
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     chunks = _chunks(x.shape[0], per_image * width * x.itemsize)
@@ -249,10 +273,21 @@ def conv2d_backward(
         s, e = chunks[i]
         rows = slice(s * per_image, e * per_image)
         n_rows = (e - s) * per_image
-        d = dy2[rows]
-        if y2 is not None:
+        if pooled is not None:  # scatter the pool's gradient straight into this chunk's rows
+            d = _buffer("masked", (n_rows, f), dtype)
+            mask = d if y2 is None else y2[rows]
+            _scatter_pooled_kernel(
+                pooled_dy[s:e],
+                pooled_argmax[s:e],
+                mask.reshape(e - s, per_image, f),
+                y2 is not None,
+                d.reshape(e - s, per_image, f),
+            )
+        elif y2 is not None:
             d = _buffer("masked", (n_rows, f), dtype)
             _relu_mask_kernel(dy2[rows], y2[rows], d)
+        else:
+            d = dy2[rows]
         cols = _buffer("cols", (n_rows, width), x.dtype)
         _im2col_kernel(x[s:e], *args, cols)
         dkernel = cols.T @ d

@@ -75,6 +75,10 @@ class Conv2D(SpatialMixin, ActivatedLayer):
             self.grads["bias"] = dbias
         return None if dx is None else self._from_nhwc(dx)
 
+    def accepts_pooled_gradient(self) -> bool:
+        """Whether backward can take a following max-pool's unscattered ``PooledGradient`` as its dy."""
+        return self.data_format == "channels_last" and self.activation.name in ("relu", "linear")
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),

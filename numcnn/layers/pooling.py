@@ -6,6 +6,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import flag, invalid
+from numcnn.functional import PooledGradient
 from numcnn.layers._spatial import SpatialMixin
 from numcnn.layers.base import Layer
 
@@ -33,7 +34,12 @@ class MaxPooling2D(_Pooling2D):
 
     Backward routes each output gradient to the input element that won its window; on ties the first
     maximum in row-major window order (top-left first) takes all of it. 'same' padding never wins.
+
+    When the model sets ``defer_scatter`` (the layer before is a Conv2D that can take it), backward returns a
+    ``PooledGradient`` instead of the full-size, mostly-zero dx: the convolution scatters it chunk by chunk.
     """
+
+    defer_scatter = False
 
     def forward(self, x, training=False):
         x = self._to_nhwc(x)
@@ -42,6 +48,8 @@ class MaxPooling2D(_Pooling2D):
         return self._from_nhwc(y)
 
     def backward(self, dy):
+        if self.defer_scatter:
+            return PooledGradient(self._to_nhwc(dy), self._argmax, self._x_shape)
         dx = backend.ops().maxpool2d_backward(self._to_nhwc(dy), self._argmax, self._x_shape)
         return self._from_nhwc(dx)
 
