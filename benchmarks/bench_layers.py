@@ -40,6 +40,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _copy(grad):
+    """A copy of a layer's input gradient: an array, or a max-pool's unscattered ``PooledGradient``."""
+    if hasattr(grad, "_replace"):  # PooledGradient: the convolution before the pool scatters it
+        return grad._replace(dy=grad.dy.copy(), argmax=grad.argmax.copy())
+    return grad.copy()
+
+
 def real_step(model, x, y):
     """Each layer's input and output gradient in one real training step (copies: layers may reuse buffers)."""
     layers = model.layers
@@ -51,7 +58,7 @@ def real_step(model, x, y):
     dys[-1] = (h - y) / x.shape[0]  # the fused softmax-crossentropy gradient, w.r.t. the last layer's logits
     grad = layers[-1].backward_linear(dys[-1])
     for i in range(len(layers) - 2, -1, -1):
-        dys[i] = grad.copy()
+        dys[i] = _copy(grad)
         grad = layers[i].backward(dys[i])
     return inputs, dys
 
