@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from numcnn import activations, backend
+from numcnn import activations, backend, initializers
 from numcnn._checks import check_allocation, flag, invalid, positive_int, shape_tuple
 
 _name_counts: dict[str, int] = {}
@@ -130,8 +130,6 @@ class Layer:
         return tuple(input_shape)
 
     def add_weight(self, name: str, shape, initializer, trainable: bool = True) -> np.ndarray:
-        from numcnn import initializers
-
         # Initializers draw in float64: refuse sizes that cannot fit before NumPy tries (units=10**12).
         check_allocation(
             f"Cannot create weight '{name}' of layer '{self.name}' (its size arguments are too large for its input)",
@@ -280,6 +278,42 @@ class ActivatedLayer(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class KernelLayer(ActivatedLayer):
+    """An ``ActivatedLayer`` whose linear map has a ``kernel`` and, with ``use_bias``, a ``bias`` (Conv2D,
+    Dense): their shared arguments, weight creation, config, and the fused ReLU of their kernels."""
+
+    fuses_relu = True
+
+    def __init__(
+        self,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        self.use_bias = flag("use_bias", use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        super().__init__(activation=activation, **kwargs)
+        self.input_gradient = True  # the model turns this off for the first layer with weights
+        self._x = None
+
+    def add_kernel_and_bias(self, kernel_shape: tuple) -> None:
+        """``kernel`` of ``kernel_shape`` (Keras' layout, outputs last) and, with ``use_bias``, a ``bias``."""
+        self.add_weight("kernel", kernel_shape, self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (kernel_shape[-1],), self.bias_initializer)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
 
 
 class InputLayer(Layer):

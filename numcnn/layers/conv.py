@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from numcnn import backend, initializers
-from numcnn._checks import flag, positive_int
+from numcnn import backend
+from numcnn._checks import positive_int
 from numcnn.layers._spatial import SpatialMixin
-from numcnn.layers.base import ActivatedLayer
+from numcnn.layers.base import KernelLayer
 
 
-class Conv2D(SpatialMixin, ActivatedLayer):
+class Conv2D(SpatialMixin, KernelLayer):
     """2-D convolution, Keras' arguments and weight layout.
 
     Input ``(N, H, W, C)`` (``channels_last``) or ``(N, C, H, W)``; output ``(N, OH, OW, filters)`` (or
     channels first) with ``OH = floor((H + pad_top + pad_bottom - kh) / sh) + 1`` (likewise ``OW``).
     Weights: ``kernel`` ``(kh, kw, C, filters)``, ``bias`` ``(filters,)``.
     """
-
-    fuses_relu = True
 
     def __init__(
         self,
@@ -32,14 +30,9 @@ class Conv2D(SpatialMixin, ActivatedLayer):
         **kwargs,
     ):
         self.filters = positive_int("filters", filters)
-        self.use_bias = flag("use_bias", use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self._init_spatial("kernel_size", kernel_size, strides, padding, data_format, strides_default=(1, 1))
-        super().__init__(activation=activation, **kwargs)
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
         self.kernel_size = self.window
-        self.input_gradient = True  # the model turns this off for the first layer
-        self._x = None
 
     def compute_output_shape(self, input_shape):
         oh, ow = self._spatial_output(input_shape)
@@ -48,9 +41,7 @@ class Conv2D(SpatialMixin, ActivatedLayer):
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # refuses a kernel larger than the input before any weight exists
         _, _, channels = self._hwc(input_shape)
-        self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        self.add_kernel_and_bias((*self.kernel_size, channels, self.filters))
         super().build(input_shape)
 
     def forward_linear(self, x, training=False, relu=False):
@@ -84,9 +75,6 @@ class Conv2D(SpatialMixin, ActivatedLayer):
             **super().get_config(),
             "filters": self.filters,
             **self._spatial_config("kernel_size"),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
         }
 
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn import backend, initializers
+from numcnn import backend
 from numcnn import random as nrandom
-from numcnn._checks import flag, fraction, invalid, is_int, non_negative_int, positive_int
-from numcnn.layers.base import ActivatedLayer, Layer
+from numcnn._checks import fraction, invalid, is_int, non_negative_int, positive_int
+from numcnn.layers.base import ActivatedLayer, KernelLayer, Layer
 
 
-class Dense(ActivatedLayer):
+class Dense(KernelLayer):
     """Fully connected layer ``y = activation(x @ kernel + bias)`` on the last axis.
 
     Input ``(N, ..., in)``, output ``(N, ..., units)``; ``kernel`` ``(in, units)``, ``bias`` ``(units,)``.
     """
-
-    fuses_relu = True
 
     def __init__(
         self,
@@ -28,12 +26,7 @@ class Dense(ActivatedLayer):
         **kwargs,
     ):
         self.units = positive_int("units", units)
-        self.use_bias = flag("use_bias", use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        super().__init__(activation=activation, **kwargs)
-        self.input_gradient = True  # the model turns this off for the first layer
-        self._x = None
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) < 2:
@@ -42,9 +35,7 @@ class Dense(ActivatedLayer):
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # checks the rank before any weight is made
-        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+        self.add_kernel_and_bias((input_shape[-1], self.units))
         super().build(input_shape)
 
     def forward_linear(self, x, training=False, relu=False):
@@ -74,9 +65,6 @@ class Dense(ActivatedLayer):
         return {
             **super().get_config(),
             "units": self.units,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
         }
 
 
