@@ -78,7 +78,7 @@ class Sequential(TrainingMixin):
         self._layers.append(layer)
         self._adopt(layer)
         if self.built:
-            self._mark_input_gradients()
+            self._plan_backward()
 
     def _adopt(self, layer: Layer) -> None:
         owners = getattr(layer, "_models", None)
@@ -135,9 +135,9 @@ class Sequential(TrainingMixin):
             raise
         self._input_shape = shape
         self.built = True
-        self._mark_input_gradients()
+        self._plan_backward()
 
-    def _mark_input_gradients(self) -> None:
+    def _plan_backward(self) -> None:
         """Plan the backward pass from the layer sequence:
 
         - the first layer with weights computes no input gradient: nothing before it needs one;
