@@ -22,54 +22,71 @@ _local = threading.local()
 
 @njit(nogil=True, cache=True)
 def _im2col_kernel(x, kh, kw, sh, sw, top, left, out_h, out_w, cols):
+    # Copies go through slices indexed from 0: an index like ``base + t`` could be negative as far as numba
+    # knows, and its wraparound check on every element turned the copies into gathers (~2× slower).
     n_img, h_n, w_n, c_n = x.shape
     span = kw * c_n
+    x_rows = x.reshape(n_img, h_n, w_n * c_n)
     for n in range(n_img):
         for oh in range(out_h):
             for ow in range(out_w):
-                row = (n * out_h + oh) * out_w + ow
+                row = cols[(n * out_h + oh) * out_w + ow]
                 w0 = ow * sw - left
                 for i in range(kh):
                     h = oh * sh - top + i
-                    base = i * span
+                    dst = row[i * span : (i + 1) * span]
                     if h < 0 or h >= h_n:
-                        for t in range(span):
-                            cols[row, base + t] = 0.0
+                        dst[:] = 0.0
                     elif w0 >= 0 and w0 + kw <= w_n:
                         # The whole window row lies inside the image: kw·C contiguous values.
-                        for j in range(kw):
-                            for c in range(c_n):
-                                cols[row, base + j * c_n + c] = x[n, h, w0 + j, c]
+                        src = x_rows[n, h, w0 * c_n : w0 * c_n + span]
+                        for t in range(span):
+                            dst[t] = src[t]
                     else:
                         for j in range(kw):
                             w = w0 + j
-                            inside = 0 <= w < w_n
-                            for c in range(c_n):
-                                cols[row, base + j * c_n + c] = x[n, h, w, c] if inside else 0.0
+                            part = dst[j * c_n : (j + 1) * c_n]
+                            if 0 <= w < w_n:
+                                src = x[n, h, w]
+                                for c in range(c_n):
+                                    part[c] = src[c]
+                            else:
+                                part[:] = 0.0
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _window_position(p, stride, out_n):
+    """The output index whose window starts at padded position ``p`` along one axis, or -1 if none does.
+    Stride 1 skips the two integer divisions, the slowest part of col2im's inner loop otherwise."""
+    if stride == 1:
+        return p if 0 <= p < out_n else -1
+    if p < 0 or p % stride != 0 or p // stride >= out_n:
+        return -1
+    return p // stride
 
 
 @njit(nogil=True, cache=True)
 def _col2im_kernel(cols, kh, kw, sh, sw, top, left, out_h, out_w, dx):
-    # Gather, not scatter: each pixel adds its contributions in (i, j) order, like the reference.
+    # Gather, not scatter: each pixel adds its contributions in (i, j) order, like the reference. Slices
+    # again keep the inner loop free of wraparound checks.
     n_img, h_n, w_n, c_n = dx.shape
     for n in range(n_img):
         for h in range(h_n):
             for w in range(w_n):
-                for c in range(c_n):
-                    dx[n, h, w, c] = 0.0
+                dst = dx[n, h, w]
+                dst[:] = 0.0
                 for i in range(kh):
-                    ph = h + top - i
-                    if ph < 0 or ph % sh != 0 or ph // sh >= out_h:
+                    oh = _window_position(h + top - i, sh, out_h)
+                    if oh < 0:
                         continue
-                    oh = ph // sh
                     for j in range(kw):
-                        pw = w + left - j
-                        if pw < 0 or pw % sw != 0 or pw // sw >= out_w:
+                        ow = _window_position(w + left - j, sw, out_w)
+                        if ow < 0:
                             continue
-                        row = (n * out_h + oh) * out_w + pw // sw
                         base = (i * kw + j) * c_n
+                        src = cols[(n * out_h + oh) * out_w + ow, base : base + c_n]
                         for c in range(c_n):
-                            dx[n, h, w, c] += cols[row, base + c]
+                            dst[c] += src[c]
 
 
 @njit(nogil=True, cache=True)
