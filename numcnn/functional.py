@@ -23,11 +23,13 @@ import numpy as np
 class PooledGradient(NamedTuple):
     """A max-pool's input gradient not yet scattered: ``dy`` (N, OH, OW, C) belongs at ``argmax`` in an array of
     ``x_shape``. The convolution before the pool takes it as its ``dy`` and scatters it chunk by chunk, so the
-    mostly-zero full-size gradient is never built."""
+    mostly-zero full-size gradient is never built. ``pooled`` is the pool's output (N, OH, OW, C): the value at
+    each argmax, so a ReLU convolution reads its mask there instead of from its 4× larger output."""
 
     dy: np.ndarray
     argmax: np.ndarray
     x_shape: tuple
+    pooled: np.ndarray
 
     def dense(self) -> np.ndarray:
         return maxpool2d_backward(self.dy, self.argmax, self.x_shape)

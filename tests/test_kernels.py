@@ -301,7 +301,7 @@ def test_a_pooled_gradient_equals_its_dense_scatter(case, pool, relu, need_dx):
         return  # the pool would have an empty output
     pooled, argmax = K.maxpool2d_forward(y, (size, size), (stride, stride), pool_pads)
     dpool = rng.standard_normal(pooled.shape).astype(x.dtype)
-    deferred = F.PooledGradient(dpool, argmax, y.shape)
+    deferred = F.PooledGradient(dpool, argmax, y.shape, pooled)
     relu_output = y if relu else None
     for impl in (K, F):
         got = impl.conv2d_backward(deferred, x, kernel, *args, need_dx=need_dx, relu_output=relu_output)

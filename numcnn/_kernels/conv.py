@@ -112,9 +112,10 @@ def _relu_mask_kernel(dy, y, dz):
 
 
 @njit(nogil=True, cache=True)
-def _scatter_pooled_kernel(dy, argmax, y, use_mask, d):
-    """d (n, OH·OW, C) = the max-pool gradient dy (n, PH, PW, C) scattered to its argmax positions, kept only
-    where the convolution's ReLU output y (n, OH·OW, C) is positive when ``use_mask``."""
+def _scatter_pooled_kernel(dy, argmax, pooled, use_mask, d, dbias):
+    """d (n, OH·OW, C) = the max-pool gradient dy (n, PH, PW, C) scattered to its argmax positions, and d's
+    column sums added to ``dbias`` (C,). With ``use_mask``, only where the pool's output ``pooled`` (n, PH, PW,
+    C) is positive: it is the convolution's ReLU output at the argmax, so this is ReLU's backward."""
     n_img, ph, pw, c_n = dy.shape
     for n in range(n_img):
         d[n] = 0.0
@@ -122,8 +123,10 @@ def _scatter_pooled_kernel(dy, argmax, y, use_mask, d):
             for j in range(pw):
                 for c in range(c_n):
                     a = argmax[n, i, j, c]
-                    if a >= 0 and (not use_mask or y[n, a, c] > 0):
-                        d[n, a, c] += dy[n, i, j, c]
+                    if a >= 0 and (not use_mask or pooled[n, i, j, c] > 0):
+                        g = dy[n, i, j, c]
+                        d[n, a, c] += g
+                        dbias[c] += g
 
 
 def _buffer(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -262,6 +265,7 @@ def conv2d_backward(
     if pooled is not None:
         pooled_dy = np.ascontiguousarray(pooled.dy)
         pooled_argmax = np.ascontiguousarray(pooled.argmax, dtype=np.int64)
+        pooled_y = np.ascontiguousarray(pooled.pooled)
         dy2 = None
         dtype = pooled_dy.dtype
     else:
@@ -290,15 +294,12 @@ def conv2d_backward(
         s, e = chunks[i]
         rows = slice(s * per_image, e * per_image)
         n_rows = (e - s) * per_image
+        dbias = None
         if pooled is not None:  # scatter the pool's gradient straight into this chunk's rows
             d = _buffer("masked", (n_rows, f), dtype)
-            mask = d if y2 is None else y2[rows]
+            dbias = np.zeros(f, dtype)
             _scatter_pooled_kernel(
-                pooled_dy[s:e],
-                pooled_argmax[s:e],
-                mask.reshape(e - s, per_image, f),
-                y2 is not None,
-                d.reshape(e - s, per_image, f),
+                pooled_dy[s:e], pooled_argmax[s:e], pooled_y[s:e], y2 is not None, d.reshape(e - s, per_image, f), dbias
             )
         elif y2 is not None:
             d = _buffer("masked", (n_rows, f), dtype)
@@ -308,7 +309,8 @@ def conv2d_backward(
         cols = _buffer("cols", (n_rows, width), x.dtype)
         _im2col_kernel(x[s:e], *args, cols)
         dkernel = cols.T @ d
-        dbias = ones[:n_rows] @ d  # a product sums columns faster (and more accurately) than .sum(0)
+        if dbias is None:
+            dbias = ones[:n_rows] @ d  # a product sums columns faster (and more accurately) than .sum(0)
         if need_dx:
             np.matmul(d, w2t, out=cols)  # the columns are spent: reuse their buffer
             _col2im_kernel(cols, *args, dx[s:e])

@@ -45,11 +45,12 @@ class MaxPooling2D(_Pooling2D):
         x = self._to_nhwc(x)
         self._x_shape = x.shape
         y, self._argmax = backend.ops().maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
+        self._y = y if self.defer_scatter else None
         return self._from_nhwc(y)
 
     def backward(self, dy):
         if self.defer_scatter:
-            return PooledGradient(self._to_nhwc(dy), self._argmax, self._x_shape)
+            return PooledGradient(self._to_nhwc(dy), self._argmax, self._x_shape, self._y)
         dx = backend.ops().maxpool2d_backward(self._to_nhwc(dy), self._argmax, self._x_shape)
         return self._from_nhwc(dx)
 
