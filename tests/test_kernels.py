@@ -16,6 +16,7 @@ from strategies import DTYPES, window_cases
 from numcnn import _kernels as K
 from numcnn import functional as F
 from numcnn._kernels import conv as KC
+from numcnn._kernels import winograd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -270,21 +271,41 @@ def test_matmul_matches(m, k, n, dtype, seed):
     st.integers(0, 2**32 - 1),
 )
 def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype, seed):
-    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(2×2, 3×3), forward and for dx."""
+    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(4×4, 3×3) forward: within its rounding
+    bound of the exact (float64) convolution, plus the bias addition's one rounding; the backward pass is
+    the ordinary im2col + GEMM, held to the reference like every other convolution."""
     rng = np.random.default_rng(seed)
     pads = {"valid": (0, 0, 0, 0), "same": (1, 1, 1, 1), "other": (2, 0, 1, 2)}[padding]
     x = rng.standard_normal((n, h, w, c)).astype(dtype)
     kernel = rng.standard_normal((3, 3, c, f)).astype(dtype)
     bias = rng.standard_normal(f).astype(dtype)
     conv, _ = KC._chunk_convolution(kernel, bias, True, True, (3, 3, 1, 1, 0, 0, 1, 1), 9 * c)
-    assert conv.__name__ == "winograd_f23"
+    assert conv.__name__ == "winograd_f43"
     y = K.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True)
-    assert_allclose(y, F.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True), **tolerance(dtype))
+    assert y.dtype == dtype
+    z = F.conv2d_forward(*(a.astype(np.float64) for a in (x, kernel)), None, (1, 1), pads)
+    exact = np.maximum(z + bias, 0.0)
+    bound = winograd.error_bound(x, kernel, pads) + np.finfo(dtype).eps * (np.abs(z) + np.abs(bias))
+    assert np.all(np.abs(y - exact) <= bound)
     dy = rng.standard_normal(y.shape).astype(dtype)
     got = K.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y)
     for g, e in zip(got, F.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y), strict=True):
         assert g.dtype == dtype
         assert_allclose(g, e, **tolerance(dtype))
+
+
+def test_the_winograd_bound_catches_a_wrong_transform(monkeypatch):
+    """The bound is loose (a worst case), yet a kernel transform with one coefficient 1 % off breaks it."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 10, 10, 8)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 8, 4)).astype(np.float32)
+    exact = F.conv2d_forward(x.astype(np.float64), kernel.astype(np.float64), None, (1, 1), (0, 0, 0, 0))
+    bound = winograd.error_bound(x, kernel, (0, 0, 0, 0))
+    assert np.all(np.abs(K.conv2d_forward(x, kernel, None, (1, 1), (0, 0, 0, 0)) - exact) <= bound)
+    wrong = winograd._G.copy()
+    wrong[3, 0] *= 1.01
+    monkeypatch.setattr(winograd, "_G", wrong)
+    assert np.any(np.abs(K.conv2d_forward(x, kernel, None, (1, 1), (0, 0, 0, 0)) - exact) > bound)
 
 
 @settings(max_examples=40, deadline=None)
