@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _winograd_bounds as winograd_bounds
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -271,41 +272,58 @@ def test_matmul_matches(m, k, n, dtype, seed):
     st.integers(0, 2**32 - 1),
 )
 def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype, seed):
-    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(4×4, 3×3) forward: within its rounding
-    bound of the exact (float64) convolution, plus the bias addition's one rounding; the backward pass is
-    the ordinary im2col + GEMM, held to the reference like every other convolution."""
+    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(4×4, 3×3), forward and backward: every
+    result within its rounding bound of the exact (float64) convolution; the bias's and ReLU's parts as usual."""
     rng = np.random.default_rng(seed)
     pads = {"valid": (0, 0, 0, 0), "same": (1, 1, 1, 1), "other": (2, 0, 1, 2)}[padding]
     x = rng.standard_normal((n, h, w, c)).astype(dtype)
     kernel = rng.standard_normal((3, 3, c, f)).astype(dtype)
     bias = rng.standard_normal(f).astype(dtype)
-    conv, _ = KC._chunk_convolution(kernel, bias, True, True, (3, 3, 1, 1, 0, 0, 1, 1), 9 * c)
-    assert conv.__name__ == "winograd_f43"
+    assert (
+        KC._chunk_convolution(kernel, bias, True, True, (3, 3, 1, 1, 0, 0, 1, 1), 9 * c)[0].__name__ == "winograd_f43"
+    )
     y = K.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True)
     assert y.dtype == dtype
-    z = F.conv2d_forward(*(a.astype(np.float64) for a in (x, kernel)), None, (1, 1), pads)
-    exact = np.maximum(z + bias, 0.0)
-    bound = winograd.error_bound(x, kernel, pads) + np.finfo(dtype).eps * (np.abs(z) + np.abs(bias))
-    assert np.all(np.abs(y - exact) <= bound)
+    x64, kernel64 = x.astype(np.float64), kernel.astype(np.float64)
+    z = F.conv2d_forward(x64, kernel64, None, (1, 1), pads)
+    bound = winograd_bounds.forward(x, kernel, pads) + np.finfo(dtype).eps * (np.abs(z) + np.abs(bias))
+    assert np.all(np.abs(y - np.maximum(z + bias, 0.0)) <= bound)
+
     dy = rng.standard_normal(y.shape).astype(dtype)
-    got = K.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y)
-    for g, e in zip(got, F.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y), strict=True):
-        assert g.dtype == dtype
-        assert_allclose(g, e, **tolerance(dtype))
+    dx, dkernel, dbias = K.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y)
+    assert dx.dtype == dkernel.dtype == dbias.dtype == dtype
+    dz = np.where(y > 0, dy, 0).astype(dtype)  # ReLU's backward, exact
+    exact_dx, exact_dkernel, _ = F.conv2d_backward(dz.astype(np.float64), x64, kernel64, (1, 1), pads)
+    dx_bound, dkernel_bound = winograd_bounds.backward(dz, x, kernel, pads)
+    assert np.all(np.abs(dx - exact_dx) <= dx_bound)
+    assert np.all(np.abs(dkernel - exact_dkernel) <= dkernel_bound)
+    assert_allclose(dbias, F.conv2d_backward(dy, x, kernel, (1, 1), pads, relu_output=y)[2], **tolerance(dtype))
 
 
-def test_the_winograd_bound_catches_a_wrong_transform(monkeypatch):
-    """The bound is loose (a worst case), yet a kernel transform with one coefficient 1 % off breaks it."""
+def test_the_winograd_bounds_catch_a_wrong_transform(monkeypatch):
+    """The bounds are worst cases, yet a kernel transform G with one coefficient 1 % off breaks each of them:
+    the forward result, dx and dkernel (G enters all three; B and A are written out in the kernels)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 10, 10, 8)).astype(np.float32)
     kernel = rng.standard_normal((3, 3, 8, 4)).astype(np.float32)
-    exact = F.conv2d_forward(x.astype(np.float64), kernel.astype(np.float64), None, (1, 1), (0, 0, 0, 0))
-    bound = winograd.error_bound(x, kernel, (0, 0, 0, 0))
-    assert np.all(np.abs(K.conv2d_forward(x, kernel, None, (1, 1), (0, 0, 0, 0)) - exact) <= bound)
+    dy = rng.standard_normal((2, 8, 8, 4)).astype(np.float32)
+    pads = (0, 0, 0, 0)
+    x64, kernel64 = x.astype(np.float64), kernel.astype(np.float64)
+    exact = (
+        F.conv2d_forward(x64, kernel64, None, (1, 1), pads),
+        *F.conv2d_backward(dy, x64, kernel64, (1, 1), pads)[:2],
+    )
+    bounds = (winograd_bounds.forward(x, kernel, pads), *winograd_bounds.backward(dy, x, kernel, pads))
+
+    def errors():
+        got = (K.conv2d_forward(x, kernel, None, (1, 1), pads), *K.conv2d_backward(dy, x, kernel, (1, 1), pads)[:2])
+        return [np.abs(r - e) for r, e in zip(got, exact, strict=True)]
+
+    assert all(np.all(err <= b) for err, b in zip(errors(), bounds, strict=True))
     wrong = winograd._G.copy()
-    wrong[3, 0] *= 1.01
+    wrong[3, 1] *= 1.01
     monkeypatch.setattr(winograd, "_G", wrong)
-    assert np.any(np.abs(K.conv2d_forward(x, kernel, None, (1, 1), (0, 0, 0, 0)) - exact) > bound)
+    assert all(np.any(err > b) for err, b in zip(errors(), bounds, strict=True))
 
 
 @settings(max_examples=40, deadline=None)

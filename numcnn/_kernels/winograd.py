@@ -13,12 +13,12 @@ The matrices use the interpolation points 0, ±1, ±2, ∞ (Lavin & Gray, 2016):
           [0,  2, -1, -2, 1, 0],          [1/24, -1/12, 1/6],
           [0,  4,  0, -5, 0, 1]]          [   0,     0,    1]]
 
-Measured on conv2 (6 images a chunk, one core): 0.81 ms against 1.12 ms for F(2×2, 3×3), whose products
-(16 of them with only C = 32 inner terms) ran at ~60 % of the GEMM peak. The price is accuracy: the larger
-coefficients make float32 results differ from a direct sum by up to a few 1e-6 of the summed magnitudes
-(``error_bound`` gives the bound the tests hold it to), as in cuDNN's and oneDNN's Winograd kernels.
-Used for the forward pass only: for the input gradient its 4× larger transformed input made Winograd no
-faster than the product and col2im it would replace.
+Both passes use it. Forward, measured on conv2 (6 images a chunk, one core): 0.81 ms against 1.12 ms for
+F(2×2, 3×3), whose 16 products with only C = 32 inner terms ran at ~60 % of the GEMM peak. Backward, the
+same transforms transposed (see below) take 1.9 ms against 3.0 ms for im2col, two products and col2im.
+The price is accuracy: the larger coefficients make float32 results differ from a direct sum by up to a
+few 1e-6 of the summed magnitudes, as in cuDNN's and oneDNN's Winograd kernels; ``tests/_winograd_bounds.py``
+gives the forward-error bounds the tests hold every result to.
 """
 
 from __future__ import annotations
@@ -60,27 +60,6 @@ def transform_kernel(kernel: np.ndarray) -> np.ndarray:
 def tiles(out_h: int, out_w: int) -> tuple[int, int]:
     """Number of 4×4 output tiles along each axis (the last ones may stick out and are cropped)."""
     return -(-out_h // TILE), -(-out_w // TILE)
-
-
-def error_bound(x: np.ndarray, kernel: np.ndarray, pads) -> np.ndarray:
-    """A bound (N, OH, OW, F), float64, on |Winograd − exact| for a valid-or-padded 3×3 stride-1 convolution
-    of x (N, H, W, C) in x's dtype: the standard forward-error bound of a bilinear algorithm,
-    ``γ · eps · Aᵀ[(|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|)]|A|`` summed over channels, with γ = C + 12 counting the
-    roundings along the longest path (transform of the kernel, of the input, the C-term sum, the output)."""
-    top, bottom, left, right = pads
-    xp = np.pad(np.abs(x.astype(np.float64)), ((0, 0), (top, bottom), (left, right), (0, 0)))
-    n, h, w, c = xp.shape
-    out_h, out_w = h - 2, w - 2
-    th, tw = tiles(out_h, out_w)
-    xp = np.pad(xp, ((0, 0), (0, TILE * th + 2 - h), (0, TILE * tw + 2 - w), (0, 0)))
-    starts_h, starts_w = TILE * np.arange(th), TILE * np.arange(tw)
-    d = xp[:, starts_h[:, None] + np.arange(6)[None, :]][:, :, :, starts_w[:, None] + np.arange(6)[None, :]]
-    # d (N, th, 6, tw, 6, C) → |Bᵀ| d |B| per tile
-    u = np.einsum("ai,nxiyjc,bj->nxyabc", np.abs(_BT), d, np.abs(_BT))
-    v = np.einsum("ai,ijcf,bj->abcf", np.abs(_G), np.abs(kernel.astype(np.float64)), np.abs(_G))
-    m = np.einsum("nxyabc,abcf->nxyabf", u, v)
-    out = np.einsum("ia,nxyabf,jb->nxiyjf", np.abs(_AT), m, np.abs(_AT)).reshape(n, TILE * th, TILE * tw, -1)
-    return (c + 12) * np.finfo(x.dtype).eps * out[:, :out_h, :out_w]
 
 
 @njit(nogil=True, cache=True)
@@ -164,3 +143,99 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
                             if relu and not (v > 0 or v != v):
                                 v = 0.0
                             dst[f] = v
+
+
+# -- backward: the same transforms, transposed -----------------------------------------------------------
+# With M = (G g Gᵀ) ⊙ (Bᵀ d B) and y = Aᵀ M A, the chain rule gives dM = A dy Aᵀ (``transform_gradient``),
+# the kernel gradient Gᵀ[Σ_tiles dM ⊙ (Bᵀ d B)]G (``kernel_gradient``, after 36 products summed over tiles)
+# and the input gradient B[dM ⊙ (G g Gᵀ)]Bᵀ added into every 6×6 input tile (``transform_input_backward``).
+
+
+def kernel_gradient(m: np.ndarray) -> np.ndarray:
+    """(36, C, F) tile-summed products → the (3, 3, C, F) kernel gradient ``Gᵀ m G``, in m's dtype."""
+    grad = np.einsum("ai,abcf,bj->ijcf", _G, m.reshape(6, 6, *m.shape[1:]).astype(np.float64), _G)
+    return np.ascontiguousarray(grad, dtype=m.dtype)
+
+
+@njit(nogil=True, cache=True)
+def transform_gradient(dy, tiles_h, tiles_w, v):
+    """v (36, n·tiles_h·tiles_w, F) = A g Aᵀ of every 4×4 tile g of dy (n, OH, OW, F) (zeros past the edge)."""
+    n_img, out_h, out_w, f_n = dy.shape
+    g = np.empty((4, 4, f_n), dtype=v.dtype)
+    r = np.empty((6, 4, f_n), dtype=v.dtype)
+    for n in range(n_img):
+        for th in range(tiles_h):
+            for tw in range(tiles_w):
+                t = (n * tiles_h + th) * tiles_w + tw
+                for i in range(4):
+                    h = TILE * th + i
+                    for j in range(4):
+                        w = TILE * tw + j
+                        dst = g[i, j]
+                        if h < out_h and w < out_w:
+                            src = dy[n, h, w]
+                            for f in range(f_n):
+                                dst[f] = src[f]
+                        else:
+                            dst[:] = 0.0
+                for j in range(4):  # rows: A g
+                    for f in range(f_n):
+                        g0, g1, g2, g3 = g[0, j, f], g[1, j, f], g[2, j, f], g[3, j, f]
+                        r[0, j, f] = g0
+                        r[1, j, f] = g0 + g1 + g2 + g3
+                        r[2, j, f] = g0 - g1 + g2 - g3
+                        r[3, j, f] = g0 + 2.0 * g1 + 4.0 * g2 + 8.0 * g3
+                        r[4, j, f] = g0 - 2.0 * g1 + 4.0 * g2 - 8.0 * g3
+                        r[5, j, f] = g3
+                for a in range(6):  # columns: (A g) Aᵀ
+                    for f in range(f_n):
+                        g0, g1, g2, g3 = r[a, 0, f], r[a, 1, f], r[a, 2, f], r[a, 3, f]
+                        v[6 * a, t, f] = g0
+                        v[6 * a + 1, t, f] = g0 + g1 + g2 + g3
+                        v[6 * a + 2, t, f] = g0 - g1 + g2 - g3
+                        v[6 * a + 3, t, f] = g0 + 2.0 * g1 + 4.0 * g2 + 8.0 * g3
+                        v[6 * a + 4, t, f] = g0 - 2.0 * g1 + 4.0 * g2 - 8.0 * g3
+                        v[6 * a + 5, t, f] = g3
+
+
+@njit(nogil=True, cache=True)
+def transform_input_backward(du, top, left, tiles_h, tiles_w, dx):
+    """dx (n, H, W, C) = the sum, over every 6×6 input tile, of B du Bᵀ from du (36, n·tiles_h·tiles_w, C);
+    tiles overlap by two rows and columns, and what falls on the padding is dropped."""
+    n_img, h_n, w_n, c_n = dx.shape
+    r = np.empty((6, 6, c_n), dtype=dx.dtype)
+    o = np.empty((6, c_n), dtype=dx.dtype)
+    for n in range(n_img):
+        dx[n] = 0.0
+        for th in range(tiles_h):
+            for tw in range(tiles_w):
+                t = (n * tiles_h + th) * tiles_w + tw
+                for b in range(6):  # rows: B du
+                    for c in range(c_n):
+                        u0, u1, u2 = du[b, t, c], du[6 + b, t, c], du[12 + b, t, c]
+                        u3, u4, u5 = du[18 + b, t, c], du[24 + b, t, c], du[30 + b, t, c]
+                        r[0, b, c] = 4.0 * u0
+                        r[1, b, c] = 4.0 * (u2 - u1 + u5) + 2.0 * (u4 - u3)
+                        r[2, b, c] = -5.0 * u0 - 4.0 * (u1 + u2) - u3 - u4
+                        r[3, b, c] = u1 - u2 + 2.0 * (u3 - u4) - 5.0 * u5
+                        r[4, b, c] = u0 + u1 + u2 + u3 + u4
+                        r[5, b, c] = u5
+                for i in range(6):
+                    h = TILE * th - top + i
+                    if h < 0 or h >= h_n:
+                        continue
+                    for c in range(c_n):  # columns: (B du) Bᵀ
+                        u0, u1, u2, u3, u4, u5 = r[i, 0, c], r[i, 1, c], r[i, 2, c], r[i, 3, c], r[i, 4, c], r[i, 5, c]
+                        o[0, c] = 4.0 * u0
+                        o[1, c] = 4.0 * (u2 - u1 + u5) + 2.0 * (u4 - u3)
+                        o[2, c] = -5.0 * u0 - 4.0 * (u1 + u2) - u3 - u4
+                        o[3, c] = u1 - u2 + 2.0 * (u3 - u4) - 5.0 * u5
+                        o[4, c] = u0 + u1 + u2 + u3 + u4
+                        o[5, c] = u5
+                    for j in range(6):
+                        w = TILE * tw - left + j
+                        if 0 <= w < w_n:
+                            dst = dx[n, h, w]
+                            src = o[j]
+                            for c in range(c_n):
+                                dst[c] += src[c]
