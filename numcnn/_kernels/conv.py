@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit
 
 from numcnn._kernels import winograd
+from numcnn._kernels._scalars import ZERO
 from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel, direct_filter_grad_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
 from numcnn.functional import PooledGradient, _output_hw
@@ -99,7 +100,7 @@ def _bias_relu_kernel(out, bias, use_bias, relu):
             if use_bias:
                 v += bias[k]
             if relu and not (v > 0 or v != v):
-                v = 0.0
+                v = ZERO
             out[r, k] = v
 
 
@@ -108,7 +109,7 @@ def _relu_mask_kernel(dy, y, dz):
     rows, f = dy.shape
     for r in range(rows):
         for k in range(f):
-            dz[r, k] = dy[r, k] if y[r, k] > 0 else 0.0
+            dz[r, k] = dy[r, k] if y[r, k] > 0 else ZERO
 
 
 @njit(nogil=True, cache=True)

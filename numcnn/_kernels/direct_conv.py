@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from numcnn._kernels._scalars import ZERO
+
 # Up to this many inputs per window (kh·kw·C), the direct kernels beat im2col + GEMM.
 MAX_DIRECT_WIDTH = 16
 
@@ -40,7 +42,7 @@ def direct_conv_kernel(x, kernel, bias, use_bias, relu, sh, sw, top, left, y):
                                 acc[f] += v * kernel[i, j, c, f]
                 for f in range(f_n):
                     a = acc[f] + bias[f] if use_bias else acc[f]
-                    y[n, oh, ow, f] = 0.0 if relu and not (a > 0 or a != a) else a
+                    y[n, oh, ow, f] = ZERO if relu and not (a > 0 or a != a) else a
 
 
 @njit(nogil=True, cache=True)
@@ -59,7 +61,7 @@ def direct_filter_grad_kernel(x, dy, relu_output, use_mask, sh, sw, top, left, d
                 for f in range(f_n):
                     g = dy[n, oh, ow, f]
                     if use_mask and not relu_output[n, oh, ow, f] > 0:
-                        g = 0.0
+                        g = ZERO
                     d[f] = g
                     dbias[f] += g
                 for i in range(kh):

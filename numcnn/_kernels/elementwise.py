@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from numcnn._kernels._scalars import ZERO
 from numcnn._threads import parallel_for
 
 _MIN_ELEMENTS = 1 << 16
@@ -19,13 +20,13 @@ def _relu_kernel(x, y):
     for k in range(x.size):
         v = x[k]
         # "v != v" keeps NaN; a plain "v > 0" test would turn NaN into 0.
-        y[k] = v if (v > 0 or v != v) else 0.0
+        y[k] = v if (v > 0 or v != v) else ZERO
 
 
 @njit(nogil=True, cache=True)
 def _relu_backward_kernel(dy, y, dx):
     for k in range(dy.size):
-        dx[k] = dy[k] if y[k] > 0 else 0.0
+        dx[k] = dy[k] if y[k] > 0 else ZERO
 
 
 @njit(nogil=True, cache=True)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from numcnn._kernels._scalars import EIGHT, FIVE, FOUR, TWO, ZERO
+
 TILE = 4  # output tile edge; input tiles are TILE + 2
 _BT = np.array(
     [
@@ -86,21 +88,21 @@ def transform_input(x, top, left, tiles_h, tiles_w, u):
                 for b in range(6):  # rows: Bᵀ d
                     for c in range(c_n):
                         d0, d1, d2, d3, d4, d5 = d[0, b, c], d[1, b, c], d[2, b, c], d[3, b, c], d[4, b, c], d[5, b, c]
-                        r[0, b, c] = 4.0 * d0 - 5.0 * d2 + d4
-                        r[1, b, c] = d3 + d4 - 4.0 * (d1 + d2)
-                        r[2, b, c] = d4 - d3 + 4.0 * (d1 - d2)
-                        r[3, b, c] = d4 - d2 + 2.0 * (d3 - d1)
-                        r[4, b, c] = d4 - d2 + 2.0 * (d1 - d3)
-                        r[5, b, c] = 4.0 * d1 - 5.0 * d3 + d5
+                        r[0, b, c] = FOUR * d0 - FIVE * d2 + d4
+                        r[1, b, c] = d3 + d4 - FOUR * (d1 + d2)
+                        r[2, b, c] = d4 - d3 + FOUR * (d1 - d2)
+                        r[3, b, c] = d4 - d2 + TWO * (d3 - d1)
+                        r[4, b, c] = d4 - d2 + TWO * (d1 - d3)
+                        r[5, b, c] = FOUR * d1 - FIVE * d3 + d5
                 for a in range(6):  # columns: (Bᵀ d) B
                     for c in range(c_n):
                         d0, d1, d2, d3, d4, d5 = r[a, 0, c], r[a, 1, c], r[a, 2, c], r[a, 3, c], r[a, 4, c], r[a, 5, c]
-                        u[6 * a, t, c] = 4.0 * d0 - 5.0 * d2 + d4
-                        u[6 * a + 1, t, c] = d3 + d4 - 4.0 * (d1 + d2)
-                        u[6 * a + 2, t, c] = d4 - d3 + 4.0 * (d1 - d2)
-                        u[6 * a + 3, t, c] = d4 - d2 + 2.0 * (d3 - d1)
-                        u[6 * a + 4, t, c] = d4 - d2 + 2.0 * (d1 - d3)
-                        u[6 * a + 5, t, c] = 4.0 * d1 - 5.0 * d3 + d5
+                        u[6 * a, t, c] = FOUR * d0 - FIVE * d2 + d4
+                        u[6 * a + 1, t, c] = d3 + d4 - FOUR * (d1 + d2)
+                        u[6 * a + 2, t, c] = d4 - d3 + FOUR * (d1 - d2)
+                        u[6 * a + 3, t, c] = d4 - d2 + TWO * (d3 - d1)
+                        u[6 * a + 4, t, c] = d4 - d2 + TWO * (d1 - d3)
+                        u[6 * a + 5, t, c] = FOUR * d1 - FIVE * d3 + d5
 
 
 @njit(nogil=True, cache=True)
@@ -118,9 +120,9 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
                         m0, m1, m2 = m[b, t, f], m[6 + b, t, f], m[12 + b, t, f]
                         m3, m4, m5 = m[18 + b, t, f], m[24 + b, t, f], m[30 + b, t, f]
                         s[0, b, f] = m0 + m1 + m2 + m3 + m4
-                        s[1, b, f] = m1 - m2 + 2.0 * (m3 - m4)
-                        s[2, b, f] = m1 + m2 + 4.0 * (m3 + m4)
-                        s[3, b, f] = m1 - m2 + 8.0 * (m3 - m4) + m5
+                        s[1, b, f] = m1 - m2 + TWO * (m3 - m4)
+                        s[2, b, f] = m1 + m2 + FOUR * (m3 + m4)
+                        s[3, b, f] = m1 - m2 + EIGHT * (m3 - m4) + m5
                 for i in range(4):
                     oh = TILE * th + i
                     if oh >= out_h:
@@ -128,9 +130,9 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
                     for f in range(f_n):  # columns: (Aᵀ m) A
                         m0, m1, m2, m3, m4, m5 = s[i, 0, f], s[i, 1, f], s[i, 2, f], s[i, 3, f], s[i, 4, f], s[i, 5, f]
                         o[0, f] = m0 + m1 + m2 + m3 + m4
-                        o[1, f] = m1 - m2 + 2.0 * (m3 - m4)
-                        o[2, f] = m1 + m2 + 4.0 * (m3 + m4)
-                        o[3, f] = m1 - m2 + 8.0 * (m3 - m4) + m5
+                        o[1, f] = m1 - m2 + TWO * (m3 - m4)
+                        o[2, f] = m1 + m2 + FOUR * (m3 + m4)
+                        o[3, f] = m1 - m2 + EIGHT * (m3 - m4) + m5
                     for j in range(4):
                         ow = TILE * tw + j
                         if ow >= out_w:
@@ -141,7 +143,7 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
                             if use_bias:
                                 v += bias[f]
                             if relu and not (v > 0 or v != v):
-                                v = 0.0
+                                v = ZERO
                             dst[f] = v
 
 
@@ -184,8 +186,8 @@ def transform_gradient(dy, tiles_h, tiles_w, v):
                         r[0, j, f] = g0
                         r[1, j, f] = g0 + g1 + g2 + g3
                         r[2, j, f] = g0 - g1 + g2 - g3
-                        r[3, j, f] = g0 + 2.0 * g1 + 4.0 * g2 + 8.0 * g3
-                        r[4, j, f] = g0 - 2.0 * g1 + 4.0 * g2 - 8.0 * g3
+                        r[3, j, f] = g0 + TWO * g1 + FOUR * g2 + EIGHT * g3
+                        r[4, j, f] = g0 - TWO * g1 + FOUR * g2 - EIGHT * g3
                         r[5, j, f] = g3
                 for a in range(6):  # columns: (A g) Aᵀ
                     for f in range(f_n):
@@ -193,8 +195,8 @@ def transform_gradient(dy, tiles_h, tiles_w, v):
                         v[6 * a, t, f] = g0
                         v[6 * a + 1, t, f] = g0 + g1 + g2 + g3
                         v[6 * a + 2, t, f] = g0 - g1 + g2 - g3
-                        v[6 * a + 3, t, f] = g0 + 2.0 * g1 + 4.0 * g2 + 8.0 * g3
-                        v[6 * a + 4, t, f] = g0 - 2.0 * g1 + 4.0 * g2 - 8.0 * g3
+                        v[6 * a + 3, t, f] = g0 + TWO * g1 + FOUR * g2 + EIGHT * g3
+                        v[6 * a + 4, t, f] = g0 - TWO * g1 + FOUR * g2 - EIGHT * g3
                         v[6 * a + 5, t, f] = g3
 
 
@@ -214,10 +216,10 @@ def transform_input_backward(du, top, left, tiles_h, tiles_w, dx):
                     for c in range(c_n):
                         u0, u1, u2 = du[b, t, c], du[6 + b, t, c], du[12 + b, t, c]
                         u3, u4, u5 = du[18 + b, t, c], du[24 + b, t, c], du[30 + b, t, c]
-                        r[0, b, c] = 4.0 * u0
-                        r[1, b, c] = 4.0 * (u2 - u1 + u5) + 2.0 * (u4 - u3)
-                        r[2, b, c] = -5.0 * u0 - 4.0 * (u1 + u2) - u3 - u4
-                        r[3, b, c] = u1 - u2 + 2.0 * (u3 - u4) - 5.0 * u5
+                        r[0, b, c] = FOUR * u0
+                        r[1, b, c] = FOUR * (u2 - u1 + u5) + TWO * (u4 - u3)
+                        r[2, b, c] = -FIVE * u0 - FOUR * (u1 + u2) - u3 - u4
+                        r[3, b, c] = u1 - u2 + TWO * (u3 - u4) - FIVE * u5
                         r[4, b, c] = u0 + u1 + u2 + u3 + u4
                         r[5, b, c] = u5
                 for i in range(6):
@@ -226,10 +228,10 @@ def transform_input_backward(du, top, left, tiles_h, tiles_w, dx):
                         continue
                     for c in range(c_n):  # columns: (B du) Bᵀ
                         u0, u1, u2, u3, u4, u5 = r[i, 0, c], r[i, 1, c], r[i, 2, c], r[i, 3, c], r[i, 4, c], r[i, 5, c]
-                        o[0, c] = 4.0 * u0
-                        o[1, c] = 4.0 * (u2 - u1 + u5) + 2.0 * (u4 - u3)
-                        o[2, c] = -5.0 * u0 - 4.0 * (u1 + u2) - u3 - u4
-                        o[3, c] = u1 - u2 + 2.0 * (u3 - u4) - 5.0 * u5
+                        o[0, c] = FOUR * u0
+                        o[1, c] = FOUR * (u2 - u1 + u5) + TWO * (u4 - u3)
+                        o[2, c] = -FIVE * u0 - FOUR * (u1 + u2) - u3 - u4
+                        o[3, c] = u1 - u2 + TWO * (u3 - u4) - FIVE * u5
                         o[4, c] = u0 + u1 + u2 + u3 + u4
                         o[5, c] = u5
                     for j in range(6):
