@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 from _common import (
     LAYER_MACS,
     TRAIN_FLOP,
@@ -40,11 +41,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _copy(grad):
-    """A copy of a layer's input gradient: an array, or a max-pool's unscattered ``PooledGradient``."""
-    if hasattr(grad, "_replace"):  # PooledGradient: the convolution before the pool scatters it
-        return grad._replace(dy=grad.dy.copy(), argmax=grad.argmax.copy())
-    return grad.copy()
+def _copy(value):
+    """A copy of what passes between two layers: an array, or the tuple of arrays a fused convolution and
+    max-pool hand each other (``PooledOutput`` forward, ``PooledGradient`` backward)."""
+    if isinstance(value, tuple):
+        return type(value)(*(v.copy() if isinstance(v, np.ndarray) else v for v in value))
+    return value.copy()
 
 
 def real_step(model, x, y):
@@ -52,7 +54,7 @@ def real_step(model, x, y):
     layers = model.layers
     inputs, h = [], x
     for layer in layers:
-        inputs.append(h.copy())
+        inputs.append(_copy(h))
         h = layer.forward(h, training=True)
     dys = [None] * len(layers)
     dys[-1] = (h - y) / x.shape[0]  # the fused softmax-crossentropy gradient, w.r.t. the last layer's logits

@@ -20,6 +20,15 @@ from typing import NamedTuple
 import numpy as np
 
 
+class PooledOutput(NamedTuple):
+    """A convolution's output already max-pooled, when the model fuses a convolution with the max-pool after
+    it: the pool's output ``pooled`` (N, PH, PW, F) and ``argmax``, into the never-built output of ``shape``."""
+
+    pooled: np.ndarray
+    argmax: np.ndarray
+    shape: tuple
+
+
 class PooledGradient(NamedTuple):
     """A max-pool's input gradient not yet scattered: ``dy`` (N, OH, OW, C) belongs at ``argmax`` in an array of
     ``x_shape``. The convolution before the pool takes it as its ``dy`` and scatters it chunk by chunk, so the
@@ -33,6 +42,10 @@ class PooledGradient(NamedTuple):
 
     def dense(self) -> np.ndarray:
         return maxpool2d_backward(self.dy, self.argmax, self.x_shape)
+
+    def relu_masked(self) -> PooledGradient:
+        """ReLU's backward for a ReLU convolution before the pool: its output at each argmax is ``pooled``."""
+        return self._replace(dy=np.where(self.pooled > 0, self.dy, 0).astype(self.dy.dtype))
 
 
 def conv_output_length(n: int, k: int, stride: int, pad_before: int, pad_after: int) -> int:
@@ -110,12 +123,16 @@ def col2im(cols: np.ndarray, x_shape, kernel_size, strides, pads) -> np.ndarray:
     return dxp[:, top : top + h, left : left + w, :].copy()
 
 
-def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu: bool = False) -> np.ndarray:
+def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu: bool = False, pool=None):
     """2-D convolution (cross-correlation, as in Keras) by im2col and one matrix product.
 
     x (N, H, W, C), kernel (kh, kw, C, F), bias (F,) or None, all one float dtype → y (N, OH, OW, F);
     ``relu=True`` returns ``relu(y)`` instead (the fast kernels fuse it into the product's epilogue).
+    With ``pool = (pool_size, strides, pads)`` of a following max-pool, returns that pool's ``(y, argmax)``
+    of y instead (the fast kernels pool each chunk while it is in cache, and never build y).
     """
+    if pool is not None:
+        return maxpool2d_forward(conv2d_forward(x, kernel, bias, strides, pads, relu), *pool)
     kh, kw, c, f = kernel.shape
     oh, ow = _output_hw(x.shape, (kh, kw), strides, pads)
     y = im2col(x, (kh, kw), strides, pads) @ kernel.reshape(kh * kw * c, f)
@@ -134,11 +151,12 @@ def conv2d_backward(
     Returns ``(dx, dkernel, dbias)``: dx (N, H, W, C) or None when ``need_dx`` is False (the first layer needs
     no input gradient), dkernel (kh, kw, C, F) and dbias (F,), all in the dtype of ``dy``. With
     ``relu_output`` (the forward's output y when ``relu=True``), ``dy`` first goes through ReLU's backward.
-    ``dy`` may also be a :class:`PooledGradient` from the max-pool that follows.
+    ``dy`` may also be a :class:`PooledGradient` from the max-pool that follows; ``relu_output`` then only
+    says whether there was a ReLU (it may be a :class:`PooledOutput`), since the mask is the pool's output.
     """
     kh, kw, c, f = kernel.shape
     if isinstance(dy, PooledGradient):
-        dy = dy.dense()
+        dy, relu_output = (dy if relu_output is None else dy.relu_masked()).dense(), None
     if relu_output is not None:
         dy = relu_backward(dy, relu_output)
     dy2 = dy.reshape(-1, f)

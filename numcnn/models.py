@@ -78,15 +78,17 @@ class Sequential(TrainingMixin):
         self._layers.append(layer)
         self._adopt(layer)
         if self.built:
-            self._plan_backward()
+            self._plan_fusions()
 
     def _adopt(self, layer: Layer) -> None:
         owners = getattr(layer, "_models", None)
         if owners is None:
             return
         owners.add(self)
-        if len(owners) > 1 and hasattr(layer, "input_gradient"):
-            layer.input_gradient = True  # shared: another model may need the gradient this one skips
+        if len(owners) > 1:  # shared: the other models drop the fusions planned around it
+            for model in list(owners):
+                if model is not self and model.built:
+                    model._plan_fusions()
 
     def pop(self) -> Layer:
         if not self._layers:
@@ -135,14 +137,15 @@ class Sequential(TrainingMixin):
             raise
         self._input_shape = shape
         self.built = True
-        self._plan_backward()
+        self._plan_fusions()
 
-    def _plan_backward(self) -> None:
-        """Plan the backward pass from the layer sequence:
+    def _plan_fusions(self) -> None:
+        """Plan work across neighbouring layers from the layer sequence:
 
         - the first layer with weights computes no input gradient: nothing before it needs one;
-        - a max-pool right after a Conv2D that can take it hands back its gradient unscattered
-          (``PooledGradient``), which the convolution scatters chunk by chunk.
+        - a max-pool right after a Conv2D that can take it is fused with it: the convolution pools its own
+          output chunk by chunk (``pool_after``; the full output is never built) and the pool hands back its
+          gradient unscattered (``defer_scatter``), which the convolution scatters chunk by chunk.
 
         A layer shared with another model keeps the plain behaviour: its neighbours may differ there."""
         first, previous = True, None
@@ -152,6 +155,8 @@ class Sequential(TrainingMixin):
                 layer.input_gradient = not first or shared
             if layer.params:
                 first = False
+            if isinstance(layer, Conv2D):
+                layer.pool_after = None
             if isinstance(layer, MaxPooling2D):
                 layer.defer_scatter = (
                     isinstance(previous, Conv2D)
@@ -160,6 +165,8 @@ class Sequential(TrainingMixin):
                     and not shared
                     and len(getattr(previous, "_models", ())) <= 1
                 )
+                if layer.defer_scatter:
+                    previous.pool_after = layer
             previous = layer
 
     @property

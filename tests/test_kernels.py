@@ -328,6 +328,28 @@ def test_the_winograd_bounds_catch_a_wrong_transform(monkeypatch):
 
 @settings(max_examples=40, deadline=None)
 @given(window_cases(max_size=9), st.sampled_from([(2, 2, 0), (3, 2, 1), (2, 1, 0)]), st.booleans(), st.booleans())
+def test_a_convolution_that_pools_its_own_output_equals_the_two_ops(case, pool, relu, small_chunks):
+    """``conv2d_forward(..., pool=...)`` pools each chunk from a thread buffer: the same output and argmax,
+    bit for bit, as the convolution followed by the max-pool, for every method, pool geometry and chunking."""
+    _, x, kernel, bias = make_arrays(case)
+    args = (case["strides"], case["pads"])
+    size, stride, pad = pool
+    pool_args = ((size, size), (stride, stride), (0, pad, 0, pad))
+    y = K.conv2d_forward(x, kernel, bias, *args, relu=relu)
+    if y.shape[1] + pad < size or y.shape[2] + pad < size:
+        return  # the pool would have an empty output
+    with pytest.MonkeyPatch.context() as mp:
+        if small_chunks:
+            mp.setattr(KC, "CHUNK_BYTES", 1)  # one image a chunk
+        for impl in (K, F):
+            pooled, argmax = impl.conv2d_forward(x, kernel, bias, *args, relu=relu, pool=pool_args)
+            expected = impl.maxpool2d_forward(impl.conv2d_forward(x, kernel, bias, *args, relu=relu), *pool_args)
+            assert_array_equal(pooled, expected[0])
+            assert_array_equal(argmax, expected[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(window_cases(max_size=9), st.sampled_from([(2, 2, 0), (3, 2, 1), (2, 1, 0)]), st.booleans(), st.booleans())
 def test_a_pooled_gradient_equals_its_dense_scatter(case, pool, relu, need_dx):
     """A max-pool's unscattered gradient, scattered by the convolution chunk by chunk, gives the same
     gradients as the dense dx — with the ReLU mask, overlapping windows (stride 1) and 'same' pads."""

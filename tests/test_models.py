@@ -232,14 +232,42 @@ def test_a_pool_after_a_convolution_hands_back_its_gradient_unscattered():
 
     model = notebook_model(input_shape=(10, 10, 1))
     conv, pool = model.layers[1], model.layers[2]
-    assert pool.defer_scatter
+    assert pool.defer_scatter and conv.pool_after is pool
     x = np.random.default_rng(0).random((4, 10, 10, 1), dtype=np.float32)
     model(x, training=True)
     assert isinstance(pool.backward(np.ones((4, 3, 3, 64), np.float32)), PooledGradient)
     assert conv.backward(pool.backward(np.ones((4, 3, 3, 64), np.float32))).shape == (4, 8, 8, 32)
     # Not after a layer that cannot take it (tanh needs the dense gradient), nor when shared with another model.
     other = Sequential([Conv2D(2, 3, activation="tanh", input_shape=(6, 6, 1)), MaxPooling2D()])
-    assert not other.layers[1].defer_scatter
+    assert not other.layers[1].defer_scatter and other.layers[0].pool_after is None
     sharing = Sequential([Input(shape=(6, 6, 64)), pool])
-    model.build(model.input_shape)
-    assert not pool.defer_scatter and len(sharing.layers) == 1
+    assert not pool.defer_scatter and conv.pool_after is None and len(sharing.layers) == 1
+
+
+@pytest.mark.parametrize("kernels_name", ["numba", "numpy"])
+def test_the_fused_convolution_and_pool_give_the_unfused_results_bit_for_bit(kernels_name):
+    """The model fuses conv2 with the max-pool after it (the convolution pools its own output per chunk and
+    scatters the pool's gradient itself); outputs and every gradient equal bit for bit those of the layers
+    run one by one, which build the full output and the dense gradient (conv2's bias gradient: to rounding)."""
+    backend.set_kernels(kernels_name)
+    model = notebook_model(input_shape=(12, 12, 1))
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    conv, pool = model.layers[1], model.layers[2]
+    rng = np.random.default_rng(3)
+    x = rng.random((9, 12, 12, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 9)]
+
+    def run():
+        out = model._forward(x, training=True)
+        model._backward(y, out)
+        return [out, *(g.copy() for layer in model.layers for g in layer.grads.values())]
+
+    fused = run()
+    conv.pool_after, pool.defer_scatter = None, False
+    plain = run()
+    assert len(fused) == len(plain) == 11
+    for i, (a, b) in enumerate(zip(fused, plain, strict=True)):
+        if i == 4:  # conv2's bias gradient: summed in the pool's order instead of by a product, so float32-close
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+        else:
+            np.testing.assert_array_equal(a, b)

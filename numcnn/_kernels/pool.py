@@ -24,7 +24,7 @@ def _span(o, stride, pad, k, n):
 
 
 @njit(nogil=True, cache=True)
-def _maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
+def maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
     n_img, h_n, w_n, c_n = x.shape
     out_h, out_w = y.shape[1], y.shape[2]
     for r in range(n_img * out_h):
@@ -121,7 +121,7 @@ def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
     argmax = np.empty(y.shape, dtype=np.int64)
 
     def body(a, b):
-        _maxpool_kernel(x[a:b], ph, pw, sh, sw, top, left, y[a:b], argmax[a:b])
+        maxpool_kernel(x[a:b], ph, pw, sh, sw, top, left, y[a:b], argmax[a:b])
 
     parallel_for(x.shape[0], body, min_items=_MIN_IMAGES)
     return y, argmax

@@ -6,7 +6,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import flag, invalid
-from numcnn.functional import PooledGradient
+from numcnn.functional import PooledGradient, PooledOutput
 from numcnn.layers._spatial import SpatialMixin
 from numcnn.layers.base import Layer
 
@@ -42,9 +42,12 @@ class MaxPooling2D(_Pooling2D):
     defer_scatter = False
 
     def forward(self, x, training=False):
-        x = self._to_nhwc(x)
-        self._x_shape = x.shape
-        y, self._argmax = backend.ops().maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
+        if isinstance(x, PooledOutput):  # the convolution before pooled its own output (the model fused them)
+            y, self._argmax, self._x_shape = x
+        else:
+            x = self._to_nhwc(x)
+            self._x_shape = x.shape
+            y, self._argmax = backend.ops().maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
         self._y = y if self.defer_scatter else None
         return self._from_nhwc(y)
 
