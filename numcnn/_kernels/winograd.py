@@ -53,9 +53,16 @@ _G = np.array(
 _AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], dtype=np.float64)
 
 
+def _sandwich(left: np.ndarray, a: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left · a[:, :, c, f] · right`` for every channel pair of a (p, q, C, F), in float64. Two tensordots
+    (BLAS) take 0.2 ms where the same einsum took 0.5–0.8 ms, on every step."""
+    rows = np.tensordot(left, a.astype(np.float64), (1, 0))  # (P, q, C, F)
+    return np.tensordot(right, rows, (0, 1)).transpose(1, 0, 2, 3)  # (P, Q, C, F)
+
+
 def transform_kernel(kernel: np.ndarray) -> np.ndarray:
     """(3, 3, C, F) → (36, C, F): ``G g Gᵀ`` for every channel pair, in the kernel's dtype."""
-    v = np.einsum("ai,ijcf,bj->abcf", _G, kernel.astype(np.float64), _G)
+    v = _sandwich(_G, kernel, _G.T)
     return np.ascontiguousarray(v.reshape(36, *kernel.shape[2:]), dtype=kernel.dtype)
 
 
@@ -155,7 +162,7 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
 
 def kernel_gradient(m: np.ndarray) -> np.ndarray:
     """(36, C, F) tile-summed products → the (3, 3, C, F) kernel gradient ``Gᵀ m G``, in m's dtype."""
-    grad = np.einsum("ai,abcf,bj->ijcf", _G, m.reshape(6, 6, *m.shape[1:]).astype(np.float64), _G)
+    grad = _sandwich(_G.T, m.reshape(6, 6, *m.shape[1:]), _G)
     return np.ascontiguousarray(grad, dtype=m.dtype)
 
 
