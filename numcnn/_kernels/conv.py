@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -133,7 +134,7 @@ def _scatter_pooled_kernel(dy, argmax, pooled, use_mask, d, dbias):
 
 def _buffer(name: str, shape: tuple, dtype) -> np.ndarray:
     """A work array of ``shape`` owned by the calling thread and reused across calls."""
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     flat = getattr(_local, name, None)
     if flat is None or flat.dtype != dtype or flat.size < size:
         flat = np.empty(size, dtype=dtype)
