@@ -174,13 +174,13 @@ def _real_positions(h: int, w: int, pads) -> np.ndarray:
     rows = np.arange(h + top + bottom) - top
     columns = np.arange(w + left + right) - left
     inside = ((rows >= 0) & (rows < h))[:, None] & ((columns >= 0) & (columns < w))[None, :]
-    return np.where(inside, rows[:, None] * w + columns[None, :], -1)
+    return np.where(inside, rows[:, None] * w + columns[None, :], -1).astype(np.int32)
 
 
 def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
     """Max pooling; also returns where each maximum came from, for the backward pass.
 
-    x (N, H, W, C) → ``(y, argmax)``: y (N, OH, OW, C) in x's dtype, argmax int64 (N, OH, OW, C) holding the flat
+    x (N, H, W, C) → ``(y, argmax)``: y (N, OH, OW, C) in x's dtype, argmax int32 (N, OH, OW, C) holding the flat
     spatial index ``h*W + w`` into the unpadded input of the winning element.
 
     - Padding never wins: only real elements are candidates (Keras' 'same' max pooling ignores the padding).
@@ -195,7 +195,7 @@ def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
     xp = _pad(x, pads)
     position = _real_positions(h, w, pads)
     y = np.full((n, oh, ow, c), -np.inf, dtype=x.dtype)
-    argmax = np.full((n, oh, ow, c), -1, dtype=np.int64)
+    argmax = np.full((n, oh, ow, c), -1, dtype=np.int32)
     for i in range(pool_size[0]):
         for j in range(pool_size[1]):
             rows, columns = _window(i, j, oh, ow, strides)

@@ -255,7 +255,7 @@ def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu:
     else:
         (ph, pw), (psh, psw), (ptop, _, pleft, _) = pool
         y = np.empty((x.shape[0], *_output_hw(y_shape, *pool), f), dtype=dtype)
-        argmax = np.empty(y.shape, dtype=np.int64)
+        argmax = np.empty(y.shape, dtype=np.int32)
 
         def body(i):
             s, e = chunks[i]
@@ -331,7 +331,7 @@ def conv2d_backward(
         dy, pooled, relu = (pooled.relu_masked() if relu else pooled).dense(), None, False
     if pooled is not None:
         pooled_dy = np.ascontiguousarray(pooled.dy)
-        pooled_argmax = np.ascontiguousarray(pooled.argmax, dtype=np.int64)
+        pooled_argmax = np.ascontiguousarray(pooled.argmax, dtype=np.int32)
         pooled_y = np.ascontiguousarray(pooled.pooled)
         dy2 = None
         dtype = pooled_dy.dtype

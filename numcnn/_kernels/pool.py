@@ -112,13 +112,13 @@ def _avgpool_backward_kernel(dy, ph, pw, sh, sw, top, left, counts, dx):
 
 def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
     """Same as :func:`numcnn.functional.maxpool2d_forward` (same tie, NaN and padding rules): x (N, H, W, C)
-    → ``(y, argmax)``, y (N, OH, OW, C) in x's dtype, argmax int64 flat ``h*W + w`` (-1 for all-padding windows).
+    → ``(y, argmax)``, y (N, OH, OW, C) in x's dtype, argmax int32 flat ``h*W + w`` (-1 for all-padding windows).
     """
     x = np.ascontiguousarray(x)
     (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
     oh, ow = _output_hw(x.shape, pool_size, strides, pads)
     y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
-    argmax = np.empty(y.shape, dtype=np.int64)
+    argmax = np.empty(y.shape, dtype=np.int32)
 
     def body(a, b):
         maxpool_kernel(x[a:b], ph, pw, sh, sw, top, left, y[a:b], argmax[a:b])
@@ -131,7 +131,7 @@ def maxpool2d_backward(dy: np.ndarray, argmax: np.ndarray, x_shape) -> np.ndarra
     """Same as :func:`numcnn.functional.maxpool2d_backward`: dy, argmax (N, OH, OW, C) → dx ``x_shape``."""
     n, h, w, c = x_shape
     dy = np.ascontiguousarray(dy)
-    argmax = np.ascontiguousarray(argmax, dtype=np.int64)
+    argmax = np.ascontiguousarray(argmax, dtype=np.int32)
     dx = np.empty((n, h * w, c), dtype=dy.dtype)
 
     def body(a, b):
