@@ -7,9 +7,11 @@ This package is the only part of numcnn that imports numba. Its rules, and why:
   single-threaded matrix products on its part. numba's own threads (``prange``) are not used, so there is
   never a second pool competing with BLAS' for the two cores.
 - Matrix products stay numpy ``@`` calls between the kernels, never inside them.
-- The convolutions stream each core's images through im2col → GEMM → epilogue in chunks of
-  ``conv.CHUNK_BYTES``, so the im2col buffer is a few MB per thread (not conv2's 170 MB at batch 256) and
-  is still in cache when the product reads it.
+- The convolutions stream each core's images in chunks of a few images (``conv.CHUNK_BYTES``) through
+  im2col → GEMM → epilogue, or Winograd's transforms and products, so the work buffers are a few MB per
+  thread (not conv2's 170 MB im2col matrix at batch 256) and still in cache when the next step reads them.
+- float32 data is computed in float32: constants come from ``_scalars`` (numba types a literal ``4.0`` as
+  float64 and would promote whole loops); ``tests/test_kernel_precision.py`` searches the machine code.
 - No ``fastmath``: it lets LLVM assume there are no NaNs, which would break NaN propagation.
 - Kernels compile lazily on first call, one version per dtype, and are loaded from numba's disk cache after.
 """

@@ -1,4 +1,5 @@
-"""Convolution kernels: im2col, col2im and the per-core conv pipelines built on them."""
+"""Convolution kernels: im2col, col2im, and the per-core pipelines that convolve a chunk of images (direct,
+Winograd or im2col + GEMM), forward (pooling each chunk when the model fuses a max-pool) and backward."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from numcnn._kernels.pool import maxpool_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
 from numcnn.functional import PooledGradient, _output_hw
 
-# Size of one thread's im2col chunk. A few MB keeps the chunk in cache between im2col writing it and the
-# matrix product reading it; per-core pipelines with 2–8 MB chunks ran conv2's forward in ~31 ms against
-# ~60 ms for one 170 MB im2col followed by a two-thread product. Tests lower it to force many chunks.
+# Size of one thread's im2col chunk, which sets the images per chunk for every method (6 for conv2; its
+# Winograd buffers are then 3 MB). A few MB keeps the chunk in cache between one step writing it and the
+# next reading it; per-core pipelines with 2–8 MB chunks ran conv2's im2col forward in ~31 ms against ~60 ms
+# for one 170 MB im2col and a two-thread product, and 4–12 MB chunks time alike with Winograd. Tests lower
+# it to force many chunks.
 CHUNK_BYTES = 4 * 2**20
 
 _local = threading.local()
