@@ -72,27 +72,34 @@ def tiles(out_h: int, out_w: int) -> tuple[int, int]:
     return -(-out_h // TILE), -(-out_w // TILE)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _gather_tile(x, n, h0, w0, tile):
+    """tile (p, q, C) = x[n, h0:h0+p, w0:w0+q] of x (N, H, W, C), zeros where that window leaves the image."""
+    p_n, q_n, c_n = tile.shape
+    for a in range(p_n):
+        h = h0 + a
+        for b in range(q_n):
+            w = w0 + b
+            dst = tile[a, b]
+            if 0 <= h < x.shape[1] and 0 <= w < x.shape[2]:
+                src = x[n, h, w]
+                for c in range(c_n):
+                    dst[c] = src[c]
+            else:
+                dst[:] = 0.0
+
+
 @njit(nogil=True, cache=True)
 def transform_input(x, top, left, tiles_h, tiles_w, u):
     """u (36, n·tiles_h·tiles_w, C) = Bᵀ d B of every 6×6 tile d of x (n, H, W, C) (zeros off the image)."""
-    n_img, h_n, w_n, c_n = x.shape
+    n_img, _, _, c_n = x.shape
     d = np.empty((6, 6, c_n), dtype=u.dtype)
     r = np.empty((6, 6, c_n), dtype=u.dtype)
     for n in range(n_img):
         for th in range(tiles_h):
             for tw in range(tiles_w):
                 t = (n * tiles_h + th) * tiles_w + tw
-                for a in range(6):
-                    h = TILE * th - top + a
-                    for b in range(6):
-                        w = TILE * tw - left + b
-                        dst = d[a, b]
-                        if 0 <= h < h_n and 0 <= w < w_n:
-                            src = x[n, h, w]
-                            for c in range(c_n):
-                                dst[c] = src[c]
-                        else:
-                            dst[:] = 0.0
+                _gather_tile(x, n, TILE * th - top, TILE * tw - left, d)
                 for b in range(6):  # rows: Bᵀ d
                     for c in range(c_n):
                         d0, d1, d2, d3, d4, d5 = d[0, b, c], d[1, b, c], d[2, b, c], d[3, b, c], d[4, b, c], d[5, b, c]
@@ -170,24 +177,14 @@ def kernel_gradient(m: np.ndarray) -> np.ndarray:
 @njit(nogil=True, cache=True)
 def transform_gradient(dy, tiles_h, tiles_w, v):
     """v (36, n·tiles_h·tiles_w, F) = A g Aᵀ of every 4×4 tile g of dy (n, OH, OW, F) (zeros past the edge)."""
-    n_img, out_h, out_w, f_n = dy.shape
+    n_img, _, _, f_n = dy.shape
     g = np.empty((4, 4, f_n), dtype=v.dtype)
     r = np.empty((6, 4, f_n), dtype=v.dtype)
     for n in range(n_img):
         for th in range(tiles_h):
             for tw in range(tiles_w):
                 t = (n * tiles_h + th) * tiles_w + tw
-                for i in range(4):
-                    h = TILE * th + i
-                    for j in range(4):
-                        w = TILE * tw + j
-                        dst = g[i, j]
-                        if h < out_h and w < out_w:
-                            src = dy[n, h, w]
-                            for f in range(f_n):
-                                dst[f] = src[f]
-                        else:
-                            dst[:] = 0.0
+                _gather_tile(dy, n, TILE * th, TILE * tw, g)
                 for j in range(4):  # rows: A g
                     for f in range(f_n):
                         g0, g1, g2, g3 = g[0, j, f], g[1, j, f], g[2, j, f], g[3, j, f]
