@@ -7,10 +7,12 @@ contiguous part per core and runs each part on its own thread — the caller tak
 matrix product is single-threaded and every numba kernel is serial (compiled ``nogil``). Each core then
 streams its own images through im2col → GEMM → epilogue while they are still in its cache.
 
-OpenBLAS' per-thread setting ``openblas_set_num_threads_local`` (OpenBLAS ≥ 0.3.27, as in NumPy's wheels)
-makes the pool's products single-threaded without touching the caller's. Where it is missing but a global
-setter exists, the global count is lowered for the duration of the call. Where no OpenBLAS is found (e.g.
-MKL or Accelerate), work that calls BLAS runs on the caller alone and lets the BLAS library parallelise.
+numcnn lowers OpenBLAS' thread count to 1 while any of its parallel regions runs and puts back the count it
+found when the last one ends (counted, so concurrent callers nest). The count is process-wide in practice:
+NumPy's OpenBLAS 0.3.31 applies even ``openblas_set_num_threads_local`` to every thread (measured: one call
+from a worker left the caller's 2048³ product at one core's speed), so the global setter is used where it
+exists and nothing is changed per worker. Where no OpenBLAS is found (e.g. MKL or Accelerate), work that
+calls BLAS runs on the caller alone and lets the BLAS library parallelise.
 ``NUMCNN_NUM_THREADS`` sets the number of threads (default: the CPUs this process may run on).
 """
 
@@ -94,23 +96,37 @@ if _set_local is not None:
 #: True when numcnn can make BLAS single-threaded inside its own threads.
 BLAS_CONTROL = _set_local is not None or (_set_global is not None and _get_global is not None)
 
+_blas_lock = threading.Lock()
+_blas_state = {"users": 0, "found": None}
+
+
+def _swap_blas_threads(count: int) -> int:
+    """Set OpenBLAS' thread count; return the previous one."""
+    if _set_global is not None and _get_global is not None:
+        previous = _get_global()
+        _set_global(count)
+        return previous
+    return _set_local(count)
+
 
 @contextlib.contextmanager
 def _single_threaded_blas():
-    """Within the block, BLAS calls made by this thread use one thread (a no-op without control)."""
-    if _set_local is not None:
-        previous = _set_local(1)
-        try:
-            yield
-        finally:
-            _set_local(previous)
-    else:
+    """Within the block, BLAS uses one thread (a no-op without control); the count found before the first of
+    several overlapping blocks is restored when the last one ends."""
+    if not BLAS_CONTROL:
         yield
-
-
-def _init_worker():
-    if _set_local is not None:
-        _set_local(1)
+        return
+    with _blas_lock:
+        if _blas_state["users"] == 0:
+            _blas_state["found"] = _swap_blas_threads(1)
+        _blas_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["users"] -= 1
+            if _blas_state["users"] == 0:
+                _swap_blas_threads(_blas_state["found"])
 
 
 # -- the pool ---------------------------------------------------------------------------------------------
@@ -133,9 +149,7 @@ if hasattr(os, "register_at_fork"):
 def _executor() -> ThreadPoolExecutor:
     with _pool_lock:
         if "pool" not in _pool:
-            _pool["pool"] = ThreadPoolExecutor(
-                max_workers=THREADS - 1, thread_name_prefix="numcnn", initializer=_init_worker
-            )
+            _pool["pool"] = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="numcnn")
         return _pool["pool"]
 
 
@@ -168,18 +182,12 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
                 return
             results[i] = body(i)
 
-    futures = [_executor().submit(work) for _ in range(min(threads, n_chunks) - 1)]
-    global_blas = uses_blas and _set_local is None
-    previous = _get_global() if global_blas else None
-    try:
-        if global_blas:
-            _set_global(1)
-        with _single_threaded_blas():
+    with _single_threaded_blas() if uses_blas else contextlib.nullcontext():
+        futures = [_executor().submit(work) for _ in range(min(threads, n_chunks) - 1)]
+        try:
             work()
-    finally:
-        wait(futures)  # always, even on error: the chunks write into the caller's arrays
-        if global_blas:
-            _set_global(previous)
+        finally:
+            wait(futures)  # always, even on error: the chunks write into the caller's arrays
     for future in futures:
         future.result()  # re-raise a worker's error
     return results

@@ -68,3 +68,38 @@ def backward(dy: np.ndarray, x: np.ndarray, kernel: np.ndarray, pads) -> tuple[n
             padded[:, 4 * i : 4 * i + 6, 4 * j : 4 * j + 6] += tiles[:, i, j]
     dx = padded[:, top : top + x.shape[1], left : left + x.shape[2]]
     return (dy.shape[3] + 4 + _TRANSFORM_ROUNDINGS) * eps * dx, dkernel
+
+
+def assert_forward(y, x, kernel, bias, pads, relu=False) -> None:
+    """y, numcnn's Winograd convolution of x with kernel (+ bias, ReLU), lies within its bound of the exact."""
+    x64, kernel64 = x.astype(np.float64), kernel.astype(np.float64)
+    z = np.zeros(y.shape[:3] + (kernel.shape[3],))
+    for i in range(3):  # the exact convolution, in float64
+        for j in range(3):
+            xp = np.pad(x64, ((0, 0), (pads[0], pads[1]), (pads[2], pads[3]), (0, 0)))
+            z += xp[:, i : i + y.shape[1], j : j + y.shape[2]] @ kernel64[i, j]
+    b = np.zeros(kernel.shape[3]) if bias is None else bias.astype(np.float64)
+    exact = np.maximum(z + b, 0.0) if relu else z + b
+    bound = forward(x, kernel, pads) + np.finfo(x.dtype).eps * (np.abs(z) + np.abs(b))
+    assert np.all(np.abs(y - exact) <= bound)
+
+
+def assert_backward(dx, dkernel, dz, x, kernel, pads) -> None:
+    """dx (or None) and dkernel, numcnn's Winograd gradients for the output gradient dz (ReLU already
+    applied), lie within their bounds of the exact ones."""
+    dz64, x64, kernel64 = dz.astype(np.float64), x.astype(np.float64), kernel.astype(np.float64)
+    top, bottom, left, right = pads
+    xp = np.pad(x64, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    exact_dxp = np.zeros_like(xp)
+    exact_dkernel = np.zeros_like(kernel64)
+    oh, ow = dz.shape[1:3]
+    for i in range(3):
+        for j in range(3):
+            window = xp[:, i : i + oh, j : j + ow]
+            exact_dkernel[i, j] = np.einsum("nhwc,nhwf->cf", window, dz64)
+            exact_dxp[:, i : i + oh, j : j + ow] += dz64 @ kernel64[i, j].T
+    exact_dx = exact_dxp[:, top : top + x.shape[1], left : left + x.shape[2]]
+    dx_bound, dkernel_bound = backward(dz, x, kernel, pads)
+    assert np.all(np.abs(dkernel - exact_dkernel) <= dkernel_bound)
+    if dx is not None:
+        assert np.all(np.abs(dx - exact_dx) <= dx_bound)

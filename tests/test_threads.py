@@ -44,6 +44,42 @@ def test_an_error_in_a_worker_reaches_the_caller_after_all_chunks_stop():
     assert _threads.parallel_chunks(3, lambda i: i) == [0, 1, 2]  # the pool still works
 
 
+needs_openblas_counts = pytest.mark.skipif(
+    _threads._get_global is None, reason="NumPy's BLAS here is not an OpenBLAS with a thread-count getter"
+)
+
+
+@needs_openblas_counts
+def test_blas_runs_single_threaded_inside_a_region_and_gets_its_count_back_after():
+    """numcnn's own threads never run multi-threaded products, and the caller's BLAS is left as it was found
+    (OpenBLAS' count is process-wide, so a leak would slow every later numpy product to one core)."""
+    found = _threads._get_global()
+    _threads._set_global(2)
+
+    def fails_at_3(i):
+        if i == 3:
+            raise ValueError("chunk 3")
+
+    try:
+        assert _threads.parallel_chunks(8, lambda i: _threads._get_global(), uses_blas=True) == [1] * 8
+        assert _threads._get_global() == 2
+        with pytest.raises(ValueError, match="chunk 3"):
+            _threads.parallel_chunks(8, fails_at_3, uses_blas=True)
+        assert _threads._get_global() == 2
+
+        def overlapping():  # two callers at once: the count comes back only when both are done
+            _threads.parallel_chunks(40, lambda i: np.ones((64, 64)) @ np.ones((64, 64)), uses_blas=True)
+
+        callers = [threading.Thread(target=overlapping) for _ in range(2)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+        assert _threads._get_global() == 2
+    finally:
+        _threads._set_global(found)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX-only")
 def test_a_forked_child_gets_a_working_pool():
     x = np.random.default_rng(0).random((64, 10, 10, 4), dtype=np.float32)
