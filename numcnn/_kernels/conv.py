@@ -283,9 +283,8 @@ def _chunk_gradient(kernel, args, width):
     kh, kw, sh, sw, top, left, oh, ow = args
     f = kernel.shape[3]
     if (kh, kw, sh, sw) == (3, 3, 1, 1):
-        v_t = np.ascontiguousarray(
-            winograd.transform_kernel(kernel).transpose(0, 2, 1)
-        )  # (36, F, C); 1.4× faster C-ordered
+        # (36, F, C), C-ordered: its products ran 1.4× faster than with the transposed view
+        v_t = np.ascontiguousarray(winograd.transform_kernel(kernel).transpose(0, 2, 1))
         tiles_h, tiles_w = winograd.tiles(oh, ow)
 
         def winograd_f43(xs, d, dxs):
