@@ -12,7 +12,7 @@ from numba import njit
 from numcnn._kernels import winograd
 from numcnn._kernels._scalars import ZERO
 from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel, direct_filter_grad_kernel
-from numcnn._kernels.pool import maxpool_kernel
+from numcnn._kernels.pool import maxpool_kernel, scatter_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
 from numcnn.functional import PooledGradient, _output_hw
 
@@ -115,24 +115,6 @@ def _relu_mask_kernel(dy, y, dz):
     for r in range(rows):
         for k in range(f):
             dz[r, k] = dy[r, k] if y[r, k] > 0 else ZERO
-
-
-@njit(nogil=True, cache=True)
-def _scatter_pooled_kernel(dy, argmax, pooled, use_mask, d, dbias):
-    """d (n, OH·OW, C) = the max-pool gradient dy (n, PH, PW, C) scattered to its argmax positions, and d's
-    column sums added to ``dbias`` (C,). With ``use_mask``, only where the pool's output ``pooled`` (n, PH, PW,
-    C) is positive: it is the convolution's ReLU output at the argmax, so this is ReLU's backward."""
-    n_img, ph, pw, c_n = dy.shape
-    for n in range(n_img):
-        d[n] = 0.0
-        for i in range(ph):
-            for j in range(pw):
-                for c in range(c_n):
-                    a = argmax[n, i, j, c]
-                    if a >= 0 and (not use_mask or pooled[n, i, j, c] > 0):
-                        g = dy[n, i, j, c]
-                        d[n, a, c] += g
-                        dbias[c] += g
 
 
 def _buffer(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -366,7 +348,7 @@ def conv2d_backward(
             if pooled is not None:  # scatter the pool's gradient straight into this chunk's rows
                 d = _buffer("masked", (n_rows, f), dtype)
                 dbias = np.zeros(f, dtype)
-                _scatter_pooled_kernel(
+                scatter_kernel(
                     pooled_dy[s:e], pooled_argmax[s:e], pooled_y[s:e], relu, d.reshape(e - s, per_image, f), dbias
                 )
             else:

@@ -54,7 +54,12 @@ def maxpool_kernel(x, ph, pw, sh, sw, top, left, y, argmax):
 
 
 @njit(nogil=True, cache=True)
-def _maxpool_backward_kernel(dy, argmax, dx):
+def scatter_kernel(dy, argmax, pooled, use_mask, dx, sums):
+    """dx (n, H·W, C) = the max-pool gradient dy (n, PH, PW, C) routed to its argmax positions (overlapping
+    windows add up), and what was routed summed per channel into ``sums`` (C,). With ``use_mask``, only where
+    the pool's output ``pooled`` (n, PH, PW, C) is positive: for a ReLU layer before the pool, whose output at
+    each argmax is the pool's output, that is ReLU's backward too (the fused convolution's bias gradient is
+    then ``sums``)."""
     n_img, out_h, out_w, c_n = dy.shape
     for n in range(n_img):
         dx[n] = 0.0
@@ -62,8 +67,10 @@ def _maxpool_backward_kernel(dy, argmax, dx):
             for ow in range(out_w):
                 for c in range(c_n):
                     a = argmax[n, oh, ow, c]
-                    if a >= 0:
-                        dx[n, a, c] += dy[n, oh, ow, c]
+                    if a >= 0 and (not use_mask or pooled[n, oh, ow, c] > 0):
+                        g = dy[n, oh, ow, c]
+                        dx[n, a, c] += g
+                        sums[c] += g
 
 
 @njit(nogil=True, cache=True)
@@ -135,7 +142,7 @@ def maxpool2d_backward(dy: np.ndarray, argmax: np.ndarray, x_shape) -> np.ndarra
     dx = np.empty((n, h * w, c), dtype=dy.dtype)
 
     def body(a, b):
-        _maxpool_backward_kernel(dy[a:b], argmax[a:b], dx[a:b])
+        scatter_kernel(dy[a:b], argmax[a:b], dy[a:b], False, dx[a:b], np.zeros(c, dy.dtype))
 
     parallel_for(n, body, min_items=_MIN_IMAGES)
     return dx.reshape(n, h, w, c)
