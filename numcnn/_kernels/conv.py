@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from numcnn._kernels import winograd
-from numcnn._kernels._scalars import ZERO
+from numcnn._kernels._scalars import ZERO, bias_relu
 from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel, direct_filter_grad_kernel
 from numcnn._kernels.pool import maxpool_kernel, scatter_kernel
 from numcnn._threads import THREADS, parallel_chunks, parallel_for
@@ -97,16 +97,11 @@ def _col2im_kernel(cols, kh, kw, sh, sw, top, left, out_h, out_w, dx):
 
 @njit(nogil=True, cache=True)
 def _bias_relu_kernel(out, bias, use_bias, relu):
-    # The epilogue of a chunk's product, run while the chunk is still in cache. "v != v" keeps NaN.
+    # The epilogue of a chunk's product, run while the chunk is still in cache.
     rows, f = out.shape
     for r in range(rows):
         for k in range(f):
-            v = out[r, k]
-            if use_bias:
-                v += bias[k]
-            if relu and not (v > 0 or v != v):
-                v = ZERO
-            out[r, k] = v
+            out[r, k] = bias_relu(out[r, k], bias[k], use_bias, relu)
 
 
 @njit(nogil=True, cache=True)

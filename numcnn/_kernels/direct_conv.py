@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._kernels._scalars import ZERO
+from numcnn._kernels._scalars import ZERO, bias_relu
 
 # Up to this many inputs per window (kh·kw·C), the direct kernels beat im2col + GEMM.
 MAX_DIRECT_WIDTH = 16
@@ -41,8 +41,7 @@ def direct_conv_kernel(x, kernel, bias, use_bias, relu, sh, sw, top, left, y):
                             for f in range(f_n):
                                 acc[f] += v * kernel[i, j, c, f]
                 for f in range(f_n):
-                    a = acc[f] + bias[f] if use_bias else acc[f]
-                    y[n, oh, ow, f] = ZERO if relu and not (a > 0 or a != a) else a
+                    y[n, oh, ow, f] = bias_relu(acc[f], bias[f], use_bias, relu)
 
 
 @njit(nogil=True, cache=True)

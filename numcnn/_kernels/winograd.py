@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._kernels._scalars import EIGHT, FIVE, FOUR, TWO, ZERO
+from numcnn._kernels._scalars import EIGHT, FIVE, FOUR, TWO, bias_relu
 
 TILE = 4  # output tile edge; input tiles are TILE + 2
 _BT = np.array(
@@ -154,12 +154,7 @@ def transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y):
                             continue
                         dst = y[n, oh, ow]
                         for f in range(f_n):
-                            v = o[j, f]
-                            if use_bias:
-                                v += bias[f]
-                            if relu and not (v > 0 or v != v):
-                                v = ZERO
-                            dst[f] = v
+                            dst[f] = bias_relu(o[j, f], bias[f], use_bias, relu)
 
 
 # -- backward: the same transforms, transposed -----------------------------------------------------------
