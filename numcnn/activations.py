@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import invalid
+from numcnn._registry import Registry
 
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -91,47 +91,36 @@ def _softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-_REGISTRY = {
-    fn.name: fn
-    for fn in (
-        ActivationFn("linear", lambda x: x, lambda dy, x, y: dy),
-        ActivationFn("relu", _relu, _relu_backward),
-        ActivationFn("softmax", _softmax, _softmax_backward),
-        ActivationFn("sigmoid", _sigmoid, lambda dy, x, y: dy * y * (1 - y)),
-        ActivationFn("tanh", np.tanh, lambda dy, x, y: dy * (1 - y * y)),
-        ActivationFn("leaky_relu", _leaky_relu, _leaky_relu_backward, needs_input=True),
-        ActivationFn("elu", _elu, _elu_backward, needs_input=True),
-        ActivationFn("gelu", _gelu, _gelu_backward, needs_input=True),
-        ActivationFn("softplus", _softplus, lambda dy, x, y: dy * _sigmoid(x), needs_input=True),
-    )
-}
+_REGISTRY = Registry("activation", ActivationFn)
+for _fn in (
+    ActivationFn("linear", lambda x: x, lambda dy, x, y: dy),
+    ActivationFn("relu", _relu, _relu_backward),
+    ActivationFn("softmax", _softmax, _softmax_backward),
+    ActivationFn("sigmoid", _sigmoid, lambda dy, x, y: dy * y * (1 - y)),
+    ActivationFn("tanh", np.tanh, lambda dy, x, y: dy * (1 - y * y)),
+    ActivationFn("leaky_relu", _leaky_relu, _leaky_relu_backward, needs_input=True),
+    ActivationFn("elu", _elu, _elu_backward, needs_input=True),
+    ActivationFn("gelu", _gelu, _gelu_backward, needs_input=True),
+    ActivationFn("softplus", _softplus, lambda dy, x, y: dy * _sigmoid(x), needs_input=True),
+):
+    _REGISTRY.register(_fn, _fn.name)
 
 
 def get(identifier) -> ActivationFn:
     """Resolve ``None`` (linear), a name such as ``'relu'``, or an ``ActivationFn``."""
-    if identifier is None:
-        return _REGISTRY["linear"]
-    if isinstance(identifier, ActivationFn):
-        return identifier
-    names = ", ".join(repr(n) for n in _REGISTRY)
-    if not isinstance(identifier, str):
-        raise invalid("activation", f"None or one of {names}", identifier, TypeError)
-    fn = _REGISTRY.get(identifier.lower())
-    if fn is None:
-        raise invalid("activation", f"None or one of {names}", identifier)
-    return fn
+    return _REGISTRY.get("linear" if identifier is None else identifier)
 
 
 def serialize(fn: ActivationFn) -> str:
     return fn.name
 
 
-relu = _REGISTRY["relu"]
-softmax = _REGISTRY["softmax"]
-sigmoid = _REGISTRY["sigmoid"]
-tanh = _REGISTRY["tanh"]
-linear = _REGISTRY["linear"]
-leaky_relu = _REGISTRY["leaky_relu"]
-elu = _REGISTRY["elu"]
-gelu = _REGISTRY["gelu"]
-softplus = _REGISTRY["softplus"]
+relu = _REGISTRY.lookup("relu")
+softmax = _REGISTRY.lookup("softmax")
+sigmoid = _REGISTRY.lookup("sigmoid")
+tanh = _REGISTRY.lookup("tanh")
+linear = _REGISTRY.lookup("linear")
+leaky_relu = _REGISTRY.lookup("leaky_relu")
+elu = _REGISTRY.lookup("elu")
+gelu = _REGISTRY.lookup("gelu")
+softplus = _REGISTRY.lookup("softplus")

@@ -19,6 +19,8 @@ from numcnn import backend
 from numcnn import random as nrandom
 from numcnn._checks import invalid, is_int, one_of, positive_float
 from numcnn._config import Configurable
+from numcnn._registry import Registry
+from numcnn._registry import serialize as registry_serialize
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the variance that
 # VarianceScaling asks for after truncation (Keras uses the same constant).
@@ -262,73 +264,35 @@ class LecunUniform(_Preset):
     _ARGS = (1.0, "fan_in", "uniform")
 
 
-_CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        Constant,
-        Zeros,
-        Ones,
-        RandomNormal,
-        RandomUniform,
-        TruncatedNormal,
-        VarianceScaling,
-        GlorotUniform,
-        GlorotNormal,
-        HeNormal,
-        HeUniform,
-        LecunNormal,
-        LecunUniform,
-    )
-}
-_ALIASES = {
-    "constant": Constant,
-    "zeros": Zeros,
-    "ones": Ones,
-    "random_normal": RandomNormal,
-    "random_uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_normal": HeNormal,
-    "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform,
-}
-
-
-def _lookup(name: str) -> type[Initializer]:
-    cls = _ALIASES.get(name) or _CLASSES.get(name)
-    if cls is None:
-        raise invalid("initializer", f"one of {', '.join(map(repr, _ALIASES))}", name)
-    return cls
+_REGISTRY = Registry("initializer", Initializer)
+_NAMED = (
+    ("constant", Constant),
+    ("zeros", Zeros),
+    ("ones", Ones),
+    ("random_normal", RandomNormal),
+    ("random_uniform", RandomUniform),
+    ("truncated_normal", TruncatedNormal),
+    ("variance_scaling", VarianceScaling),
+    ("glorot_uniform", GlorotUniform),
+    ("glorot_normal", GlorotNormal),
+    ("he_normal", HeNormal),
+    ("he_uniform", HeUniform),
+    ("lecun_normal", LecunNormal),
+    ("lecun_uniform", LecunUniform),
+)
+for _name, _cls in _NAMED:
+    _REGISTRY.register(_cls, _name)
 
 
 def serialize(initializer: Initializer) -> dict:
     """``{'class_name': ..., 'config': {...}}``, Keras' serialized form."""
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return registry_serialize(initializer)
 
 
 def get(identifier):
     """Resolve an initializer from a name (``'glorot_uniform'`` or ``'GlorotUniform'``), an instance, a class,
     or a ``{'class_name': ..., 'config': {...}}`` dict. ``None`` gives ``None``, as in Keras."""
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        config = identifier.get("config") or {}
-        if not isinstance(config, dict):
-            raise invalid("initializer", "a dict under 'config'", identifier, TypeError)
-        return _lookup(identifier["class_name"]).from_config(dict(config))
-    raise invalid(
-        "initializer",
-        "a name, an Initializer or a {'class_name': ..., 'config': ...} dict",
-        identifier,
-        TypeError,
-    )
+    return None if identifier is None else _REGISTRY.get(identifier)
 
 
-__all__ = ["Initializer", "compute_fans", "serialize", "get", *_CLASSES]
+__all__ = ["Initializer", "compute_fans", "serialize", "get", *(cls.__name__ for _, cls in _NAMED)]

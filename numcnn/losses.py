@@ -13,6 +13,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import invalid
+from numcnn._registry import Registry
 
 EPSILON = backend.epsilon()
 
@@ -153,36 +154,16 @@ class MeanSquaredError(Loss):
         return (2 * (y_pred - y_true) / y_pred.size).astype(y_pred.dtype, copy=False)
 
 
-_ALIASES = {
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy,
-    "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
-}
-for _cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError):
-    _ALIASES[_cls.__name__.lower()] = _cls
+_REGISTRY = Registry("loss", Loss)
+_REGISTRY.register(CategoricalCrossentropy, "categorical_crossentropy")
+_REGISTRY.register(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy")
+_REGISTRY.register(BinaryCrossentropy, "binary_crossentropy")
+_REGISTRY.register(MeanSquaredError, "mean_squared_error", "mse")
 
 
 def get(identifier) -> Loss:
-    """Resolve a loss name (``'categorical_crossentropy'``, ``'mse'``, …) or a ``Loss`` instance."""
-    if isinstance(identifier, Loss):
-        return identifier
-    names = ", ".join(
-        repr(n)
-        for n in (
-            "categorical_crossentropy",
-            "sparse_categorical_crossentropy",
-            "binary_crossentropy",
-            "mean_squared_error",
-        )
-    )
-    if not isinstance(identifier, str):
-        raise invalid("loss", f"a Loss or one of {names}", identifier, TypeError)
-    cls = _ALIASES.get(identifier.lower())
-    if cls is None:
-        raise invalid("loss", f"a Loss or one of {names}", identifier)
-    return cls()
+    """Resolve a loss name (``'categorical_crossentropy'``, ``'mse'``, …), class, instance or config dict."""
+    return _REGISTRY.get(identifier)
 
 
 categorical_crossentropy = CategoricalCrossentropy()

@@ -14,6 +14,8 @@ import numpy as np
 from numcnn import backend
 from numcnn._checks import fraction, invalid
 from numcnn._optimizer import Optimizer, _closed_fraction, _flag, _non_negative
+from numcnn._registry import Registry
+from numcnn._registry import serialize as registry_serialize
 
 
 class SGD(Optimizer):
@@ -175,37 +177,20 @@ class AdamW(Adam):
         super()._validate()
 
 
-_OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam, "adamw": AdamW}
-
-
-def _lookup(name: str) -> type[Optimizer]:
-    cls = _OPTIMIZERS.get(name.lower())
-    if cls is None:
-        raise invalid("optimizer", f"one of {', '.join(map(repr, _OPTIMIZERS))}", name)
-    return cls
+_REGISTRY = Registry("optimizer", Optimizer)
+for _cls in (SGD, RMSprop, Adagrad, Adam, AdamW):
+    _REGISTRY.register(_cls, _cls.__name__.lower())
 
 
 def get(identifier) -> Optimizer:
     """Resolve an optimizer from a name (``'adam'``, ``'Adam'``, …; Keras' defaults), an instance, a class,
     or a ``{'class_name': ..., 'config': {...}}`` dict as ``serialize`` or Keras write it."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        config = identifier.get("config") or {}
-        if not isinstance(config, dict):
-            raise invalid("optimizer", "a dict under 'config'", identifier, TypeError)
-        return _lookup(identifier["class_name"]).from_config(config)
-    expected = "a name, an Optimizer or a {'class_name': ..., 'config': ...} dict"
-    raise invalid("optimizer", expected, identifier, TypeError)
+    return _REGISTRY.get(identifier)
 
 
 def serialize(optimizer: Optimizer) -> dict:
     """``{'class_name': ..., 'config': {...}}``, the form ``get`` reads back."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return registry_serialize(optimizer)
 
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "get", "serialize"]

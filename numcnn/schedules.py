@@ -11,6 +11,8 @@ import numbers
 
 from numcnn._checks import invalid, is_int, positive_float
 from numcnn._config import Configurable
+from numcnn._registry import Registry
+from numcnn._registry import serialize as registry_serialize
 
 
 class LearningRateSchedule(Configurable):
@@ -63,29 +65,22 @@ class ExponentialDecay(LearningRateSchedule):
         }
 
 
-_SCHEDULES = {"ExponentialDecay": ExponentialDecay}
+_REGISTRY = Registry("schedule", LearningRateSchedule)
+_REGISTRY.register(ExponentialDecay)
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
     """``{'class_name': ..., 'config': {...}}``, the form Keras stores in an optimizer's config."""
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return registry_serialize(schedule)
 
 
 def get(identifier) -> LearningRateSchedule:
     """A schedule from an instance or a ``{'class_name': ..., 'config': {...}}`` dict."""
-    if isinstance(identifier, LearningRateSchedule):
-        return identifier
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        cls = _SCHEDULES.get(identifier["class_name"])
-        if cls is None:
-            raise invalid("schedule", f"one of {', '.join(map(repr, _SCHEDULES))}", identifier["class_name"])
-        return cls.from_config(dict(identifier.get("config") or {}))
-    raise invalid(
-        "schedule",
-        "a LearningRateSchedule or a {'class_name': ..., 'config': ...} dict",
-        identifier,
-        TypeError,
-    )
+    if isinstance(identifier, (str, type)):
+        raise invalid(
+            "schedule", "a LearningRateSchedule or a {'class_name': ..., 'config': ...} dict", identifier, TypeError
+        )
+    return _REGISTRY.get(identifier)
 
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "serialize", "get"]

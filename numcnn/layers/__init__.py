@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numcnn._checks import invalid
+from numcnn._registry import Registry
 from numcnn.layers.base import ActivatedLayer, Input, InputLayer, Layer
 from numcnn.layers.conv import Conv2D, Convolution2D
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
@@ -18,34 +19,30 @@ from numcnn.layers.reshaping import ZeroPadding2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 
-_CLASSES = {
-    cls.__name__: cls
-    for cls in (
-        Conv2D,
-        Dense,
-        Activation,
-        Dropout,
-        Flatten,
-        Reshape,
-        MaxPooling2D,
-        AveragePooling2D,
-        GlobalAveragePooling2D,
-        GlobalMaxPooling2D,
-        BatchNormalization,
-        ZeroPadding2D,
-        InputLayer,
-    )
-}
+_REGISTRY = Registry("class_name", Layer)
+for _cls in (
+    Conv2D,
+    Dense,
+    Activation,
+    Dropout,
+    Flatten,
+    Reshape,
+    MaxPooling2D,
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    BatchNormalization,
+    ZeroPadding2D,
+    InputLayer,
+):
+    _REGISTRY.register(_cls)
 
 
 def deserialize(spec: dict) -> Layer:
     """Rebuild a layer from ``{"class_name": "Conv2D", "config": {...}}`` (``get_config`` output)."""
-    if not isinstance(spec, dict) or "class_name" not in spec:
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
         raise invalid("spec", "a dict with 'class_name' and 'config'", spec, TypeError)
-    cls = _CLASSES.get(spec["class_name"])
-    if cls is None:
-        raise invalid("class_name", f"one of {sorted(_CLASSES)}", spec["class_name"])
-    return cls.from_config(dict(spec.get("config", {})))
+    return _REGISTRY.get(spec)
 
 
 __all__ = [
