@@ -99,6 +99,18 @@ def flag(name: str, value) -> bool:
     return bool(value)
 
 
+def verbosity(name: str, value, choices=(0, 1)) -> int:
+    """Return ``value`` as an int if it is one of ``choices`` (a bool counts as 0/1, like Keras), else raise."""
+    expected = ", ".join(map(str, choices[:-1])) + f" or {choices[-1]}"
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if not is_int(value):
+        raise invalid(name, expected, value, TypeError)
+    if value not in choices:
+        raise invalid(name, expected, value)
+    return int(value)
+
+
 def finite_number(name: str, value, *, low: float | None = None) -> float:
     """Return ``value`` as a float if it is a finite real number (≥ ``low`` when given), else raise."""
     expected = "a finite number" if low is None else f"a finite number ≥ {low:g}"

@@ -106,7 +106,7 @@ def test_terminate_on_nan_stops_at_the_first_bad_batch(capsys):
             callbacks=[PoisonWeights(2), callbacks.TerminateOnNaN(), seen],
             verbose=0,
         )
-    assert "Epoch 1, batch 2: invalid loss nan" in capsys.readouterr().out
+    assert "Batch 2: Invalid loss, terminating training" in capsys.readouterr().out
     assert "batch_end 3" not in seen.calls
     assert len(history.history["loss"]) == 1
 
