@@ -1,11 +1,13 @@
-"""Keras' ``keras.utils`` helpers: ``to_categorical`` and ``set_random_seed``."""
+"""``to_categorical`` and ``normalize``: Keras' numerical helpers on NumPy arrays."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from numcnn import random as nrandom
-from numcnn._checks import check_allocation, invalid, positive_int
+from numcnn import backend
+from numcnn._checks import check_allocation, invalid, is_int, positive_int
 
 
 def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
@@ -58,7 +60,32 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
     return out
 
 
-def set_random_seed(seed: int) -> None:
-    """Seed numcnn's generator (initializers, dropout, shuffling) and NumPy's legacy global one."""
-    nrandom.set_seed(seed)
-    np.random.seed(seed % 2**32)  # noqa: NPY002 (user code may still draw from the legacy global state)
+def normalize(x, axis=-1, order=2) -> np.ndarray:
+    """``x / ‖x‖`` along ``axis``, with ``np.linalg.norm``'s ``order`` (2: Euclidean, 1, ``np.inf`` …).
+
+    Returns a new array of ``x``'s shape: float inputs keep their dtype, others become ``floatx()``. Slices
+    whose norm is 0 are returned unchanged (all zeros) rather than divided by zero. Keras' NumPy path
+    turns ``axis=0`` into ``-1`` when it broadcasts the norm (``axis or -1``); here every axis means itself.
+    """
+    if isinstance(x, (str, bytes, dict)) or x is None:
+        raise invalid("x", "a numeric array", f"a {type(x).__name__}", TypeError)
+    try:
+        array = np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise invalid("x", "a numeric array", f"an object that is not an array ({err})", TypeError) from None
+    if array.dtype.kind not in "biuf":
+        raise invalid("x", "a numeric array", f"an array of dtype {array.dtype}", TypeError)
+    if array.ndim == 0:
+        raise invalid("x", "an array of at least one dimension", array)
+    if not is_int(axis):
+        raise invalid("axis", "an integer", axis, TypeError)
+    if not -array.ndim <= axis < array.ndim:
+        raise invalid("axis", f"an axis of an array of rank {array.ndim}", axis)
+    if not isinstance(order, numbers.Real) or isinstance(order, bool):
+        raise invalid("order", "a positive number or np.inf", order, TypeError)
+    if not order > 0:
+        raise invalid("order", "a positive number or np.inf", order)
+    if array.dtype.kind != "f":
+        array = array.astype(backend.floatx())
+    norm = np.linalg.norm(array, ord=order, axis=axis, keepdims=True)
+    return array / np.where(norm == 0, 1, norm).astype(array.dtype)

@@ -1,0 +1,25 @@
+"""Keras' ``keras.utils`` helpers on NumPy: ``to_categorical``, ``normalize``, ``set_random_seed``,
+``split_dataset``, ``PyDataset``/``Sequence``, ``image_dataset_from_directory``, and the image helpers
+``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (these need Pillow: ``pip install 'numcnn[image]'``).
+"""
+
+from numcnn.utils.dataset_utils import split_dataset
+from numcnn.utils.image_dataset import image_dataset_from_directory
+from numcnn.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from numcnn.utils.numerical_utils import normalize, to_categorical
+from numcnn.utils.py_dataset import PyDataset, Sequence
+from numcnn.utils.rng_utils import set_random_seed
+
+__all__ = [
+    "PyDataset",
+    "Sequence",
+    "array_to_img",
+    "image_dataset_from_directory",
+    "img_to_array",
+    "load_img",
+    "normalize",
+    "save_img",
+    "set_random_seed",
+    "split_dataset",
+    "to_categorical",
+]
