@@ -8,6 +8,7 @@ from numcnn import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -15,6 +16,7 @@ from numcnn import (
     metrics,
     models,
     optimizers,
+    regularizers,
     utils,
 )
 from numcnn.layers import Input
@@ -29,6 +31,7 @@ __all__ = [
     "activations",
     "backend",
     "callbacks",
+    "constraints",
     "datasets",
     "initializers",
     "layers",
@@ -36,6 +39,7 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
+    "regularizers",
     "utils",
     "__version__",
 ]

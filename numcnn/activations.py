@@ -1,9 +1,16 @@
-"""Activation functions by name, each a forward map and its explicit backward pass.
+"""Activation functions by name, each a forward map and its explicit backward pass (``keras.activations``).
 
 An activation is a pair of functions: ``forward(x) -> y`` and ``backward(dy, x, y) -> dx`` (the
 vector-Jacobian product). ``needs_input`` says whether backward reads ``x``; when it does not, layers
 drop ``x`` after the forward pass to save memory (ReLU, sigmoid, tanh and softmax only need ``y``).
 All functions keep the dtype of their input and never modify it.
+
+Keras 3's formulas and defaults: ``leaky_relu`` has slope 0.2; ``gelu`` is the exact ``0.5·x·(1 + erf(x/√2))``
+(``approximate=False``); ``hard_sigmoid`` is ``relu6(x + 3)/6`` (Keras 2 used ``clip(0.2·x + 0.5, 0, 1)``);
+``selu`` uses α = 1.67326…, scale = 1.05070…; ``swish`` is ``silu`` and ``hard_swish`` is ``hard_silu``
+(serialized under the ``silu`` names, as Keras does); ``softmax`` and ``log_softmax`` act on the last axis.
+Not here: ``glu`` (it halves its input), ``threshold`` (it has no defaults), the shrink functions'
+thresholds, and ``sparsemax``, whose Keras 3.15 version does not sum to 1 (``[1, 0.8, 0.1] -> [0.1, 0, 0]``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from numcnn import backend
 from numcnn._registry import Registry
 
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
@@ -30,8 +39,9 @@ class ActivationFn:
     backward: Callable[[np.ndarray, np.ndarray | None, np.ndarray], np.ndarray]
     needs_input: bool = False
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        return self.forward(x if x.dtype.kind == "f" else x.astype(backend.floatx()))
 
 
 def _relu(x):
@@ -91,19 +101,125 @@ def _softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def _selu(x):
+    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+
+
+def _selu_backward(dy, x, y):
+    # For x <= 0, d/dx scale·α·(e^x − 1) = scale·α·e^x = y + scale·α; y > 0 exactly where x > 0.
+    return np.where(y > 0, dy * _SELU_SCALE, dy * (y + _SELU_SCALE * _SELU_ALPHA))
+
+
+def _silu(x):
+    return x * _sigmoid(x)
+
+
+def _silu_backward(dy, x, y):
+    s = _sigmoid(x)
+    return dy * s * (1 + x * (1 - s))
+
+
+def _hard_sigmoid(x):
+    # Keras 3: relu6(x + 3) / 6 (Keras 2 used clip(0.2·x + 0.5, 0, 1)).
+    return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+
+def _hard_silu(x):
+    return x * _hard_sigmoid(x)
+
+
+def _hard_silu_backward(dy, x, y):
+    return dy * np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(dy.dtype, copy=False)
+
+
+def _mish(x):
+    return x * np.tanh(_softplus(x))
+
+
+def _mish_backward(dy, x, y):
+    t = np.tanh(_softplus(x))
+    return dy * (t + x * (1 - t * t) * _sigmoid(x))
+
+
+def _log_softmax(x):
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _log_softmax_backward(dy, x, y):
+    # J = I − softmax(x)·1ᵀ row by row, and softmax(x) = e^y.
+    return dy - np.exp(y) * np.sum(dy, axis=-1, keepdims=True)
+
+
+def _relu6(x):
+    return np.minimum(np.maximum(x, 0), 6)
+
+
+def _softsign(x):
+    return x / (1 + np.abs(x))
+
+
+def _celu(x):
+    return np.maximum(x, 0) + np.expm1(np.minimum(x, 0))
+
+
+def _log_sigmoid(x):
+    # −softplus(−x), without overflow.
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _sparse_plus(x):
+    return np.where(x <= -1, 0, np.where(x < 1, 0.25 * np.square(x + 1), x)).astype(x.dtype, copy=False)
+
+
+def _squareplus(x, b=4.0):
+    return (x + np.sqrt(np.square(x) + b)) / 2
+
+
+def _squareplus_backward(dy, x, y):
+    return dy * (1 + x / np.sqrt(np.square(x) + 4.0)) / 2
+
+
+def _where_dy(condition, dy):
+    return np.where(condition, dy, 0).astype(dy.dtype, copy=False)
+
+
+def _sparse_sigmoid_backward(dy, x, y):
+    return _where_dy((y > 0) & (y < 1), dy / 2)
+
+
 _REGISTRY = Registry("activation", ActivationFn)
-for _fn in (
-    ActivationFn("linear", lambda x: x, lambda dy, x, y: dy),
-    ActivationFn("relu", _relu, _relu_backward),
-    ActivationFn("softmax", _softmax, _softmax_backward),
-    ActivationFn("sigmoid", _sigmoid, lambda dy, x, y: dy * y * (1 - y)),
-    ActivationFn("tanh", np.tanh, lambda dy, x, y: dy * (1 - y * y)),
-    ActivationFn("leaky_relu", _leaky_relu, _leaky_relu_backward, needs_input=True),
-    ActivationFn("elu", _elu, _elu_backward, needs_input=True),
-    ActivationFn("gelu", _gelu, _gelu_backward, needs_input=True),
-    ActivationFn("softplus", _softplus, lambda dy, x, y: dy * _sigmoid(x), needs_input=True),
+for _fn, _aliases in (
+    (ActivationFn("linear", lambda x: x, lambda dy, x, y: dy), ()),
+    (ActivationFn("relu", _relu, _relu_backward), ()),
+    (ActivationFn("softmax", _softmax, _softmax_backward), ()),
+    (ActivationFn("sigmoid", _sigmoid, lambda dy, x, y: dy * y * (1 - y)), ()),
+    (ActivationFn("tanh", np.tanh, lambda dy, x, y: dy * (1 - y * y)), ()),
+    (ActivationFn("leaky_relu", _leaky_relu, _leaky_relu_backward, needs_input=True), ()),
+    (ActivationFn("elu", _elu, _elu_backward, needs_input=True), ()),
+    (ActivationFn("gelu", _gelu, _gelu_backward, needs_input=True), ()),
+    (ActivationFn("softplus", _softplus, lambda dy, x, y: dy * _sigmoid(x), needs_input=True), ()),
+    (ActivationFn("selu", _selu, _selu_backward), ()),
+    (ActivationFn("silu", _silu, _silu_backward, needs_input=True), ("swish",)),
+    (ActivationFn("hard_sigmoid", _hard_sigmoid, lambda dy, x, y: _where_dy((y > 0) & (y < 1), dy / 6)), ()),
+    (ActivationFn("hard_silu", _hard_silu, _hard_silu_backward, needs_input=True), ("hard_swish",)),
+    (ActivationFn("mish", _mish, _mish_backward, needs_input=True), ()),
+    (ActivationFn("log_softmax", _log_softmax, _log_softmax_backward), ()),
+    (ActivationFn("relu6", _relu6, lambda dy, x, y: _where_dy((y > 0) & (y < 6), dy)), ()),
+    (ActivationFn("softsign", _softsign, lambda dy, x, y: dy * np.square(1 - np.abs(y))), ()),
+    (ActivationFn("exponential", np.exp, lambda dy, x, y: dy * y), ()),
+    (ActivationFn("celu", _celu, lambda dy, x, y: np.where(y > 0, dy, dy * (y + 1))), ()),
+    (ActivationFn("hard_tanh", lambda x: np.clip(x, -1, 1), lambda dy, x, y: _where_dy(np.abs(y) < 1, dy)), ()),
+    (ActivationFn("log_sigmoid", _log_sigmoid, lambda dy, x, y: dy * (1 - np.exp(y))), ()),
+    (ActivationFn("tanh_shrink", lambda x: x - np.tanh(x), lambda dy, x, y: dy * np.square(np.tanh(x)), True), ()),
+    (
+        ActivationFn("sparse_plus", _sparse_plus, lambda dy, x, y: dy * np.clip((x + 1) / 2, 0, 1), needs_input=True),
+        (),
+    ),
+    (ActivationFn("sparse_sigmoid", lambda x: np.clip((x + 1) / 2, 0, 1), _sparse_sigmoid_backward), ()),
+    (ActivationFn("squareplus", _squareplus, _squareplus_backward, needs_input=True), ()),
 ):
-    _REGISTRY.register(_fn, _fn.name)
+    _REGISTRY.register(_fn, _fn.name, *_aliases)
 
 
 def get(identifier) -> ActivationFn:
@@ -124,3 +240,21 @@ leaky_relu = _REGISTRY.lookup("leaky_relu")
 elu = _REGISTRY.lookup("elu")
 gelu = _REGISTRY.lookup("gelu")
 softplus = _REGISTRY.lookup("softplus")
+selu = _REGISTRY.lookup("selu")
+silu = _REGISTRY.lookup("silu")
+hard_sigmoid = _REGISTRY.lookup("hard_sigmoid")
+hard_silu = _REGISTRY.lookup("hard_silu")
+mish = _REGISTRY.lookup("mish")
+log_softmax = _REGISTRY.lookup("log_softmax")
+relu6 = _REGISTRY.lookup("relu6")
+softsign = _REGISTRY.lookup("softsign")
+exponential = _REGISTRY.lookup("exponential")
+celu = _REGISTRY.lookup("celu")
+hard_tanh = _REGISTRY.lookup("hard_tanh")
+log_sigmoid = _REGISTRY.lookup("log_sigmoid")
+tanh_shrink = _REGISTRY.lookup("tanh_shrink")
+sparse_plus = _REGISTRY.lookup("sparse_plus")
+sparse_sigmoid = _REGISTRY.lookup("sparse_sigmoid")
+squareplus = _REGISTRY.lookup("squareplus")
+swish = silu
+hard_swish = hard_silu

@@ -72,7 +72,7 @@ CASES = [
     R(V, "'padding'.*'valid', 'same'.*padding='full'", lambda m: Conv2D(2, 3, padding="full"), id="conv-padding"),
     R(T, "'padding'", lambda m: Conv2D(2, 3, padding=None), id="conv-padding-none"),
     R(V, "'data_format'", lambda m: Conv2D(2, 3, data_format="NHWC"), id="conv-data-format"),
-    R(V, "'activation'.*activation='relu6'", lambda m: Conv2D(2, 3, activation="relu6"), id="conv-activation"),
+    R(V, "'activation'.*activation='relu7'", lambda m: Conv2D(2, 3, activation="relu7"), id="conv-activation"),
     R(T, "'activation'", lambda m: Conv2D(2, 3, activation=3), id="conv-activation-int"),
     R(V, "'initializer'", lambda m: Conv2D(2, 3, kernel_initializer="glorot"), id="conv-initializer"),
     R(T, "'initializer'", lambda m: Conv2D(2, 3, bias_initializer=0.5), id="conv-initializer-float"),
@@ -520,7 +520,7 @@ CASES = [
     # -- settings ---------------------------------------------------------------------------------
     R(V, "'seed'", lambda m: utils.set_random_seed(-1), id="seed-negative"),
     R(T, "'seed'", lambda m: utils.set_random_seed("42"), id="seed-str"),
-    R(V, "'loss'.*'hinge'", lambda m: losses.get("hinge"), id="loss-get-unknown"),
+    R(V, "'loss'.*'hinge_loss'", lambda m: losses.get("hinge_loss"), id="loss-get-unknown"),
     R(V, "'data_format'", lambda m: backend.set_image_data_format("nchw"), id="set-data-format"),
 ]
 

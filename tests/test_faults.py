@@ -306,7 +306,7 @@ MALFORMED = [
     ("kernel-larger-than-input", mutating(set_layer(0, kernel_size=[9, 9])), "at least \\(9, 9\\)"),
     (
         "bad-compile",
-        mutating(lambda meta, arrays: meta.update(compile={"loss": "hinge", "optimizer": "adam"})),
+        mutating(lambda meta, arrays: meta.update(compile={"loss": "hinge_loss", "optimizer": "adam"})),
         "compile settings.*'loss'",
     ),
     ("raw-bytes-entry", raw_bytes_entry, "999:extra"),

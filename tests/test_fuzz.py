@@ -28,7 +28,7 @@ from _bad_input import (  # the shared data, models and snapshots
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numcnn import callbacks, optimizers, utils
+from numcnn import activations, callbacks, losses, metrics, optimizers, utils
 from numcnn._checks import is_int
 from numcnn.layers import (
     Conv2D,
@@ -42,20 +42,11 @@ from numcnn.models import Sequential, load_model
 
 # -- fuzz ----------------------------------------------------------------------------------------------
 
-ACTIVATIONS = {"linear", "relu", "softmax", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus"}
-LOSSES = {
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "binary_crossentropy",
-    "mean_squared_error",
-    "mse",
-    "categoricalcrossentropy",
-    "sparsecategoricalcrossentropy",
-    "binarycrossentropy",
-    "meansquarederror",
-}
+# The names each family accepts (case-insensitive ``in``), so that no drawn "bad" name is a valid one.
+ACTIVATIONS = activations._REGISTRY
+LOSSES = losses._REGISTRY
 OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw"}
-METRICS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
+METRICS = {"acc", "mean_metric_wrapper", *(name.lower() for name in metrics._REGISTRY.names())}
 
 
 def _object_array():

@@ -1,0 +1,90 @@
+"""The metric base class, stateful over an epoch as Keras 3 computes metrics, and Keras 3's metric names.
+
+A metric accumulates over the batches of an epoch and reports one number:
+
+- ``update_state(y_true, y_pred, sample_weight=None)``: add one batch (``sample_weight`` of shape ``(N,)``);
+- ``result() -> float``: the value over everything added since the last reset;
+- ``reset_state()``: start again (the trainer calls it at each epoch's start);
+- ``name``: the key the value is logged under; ``get_config``/``from_config``.
+
+Every check runs before the state changes, so a bad batch leaves the accumulators as they were. Values are
+computed in the metric's ``dtype`` (``floatx()`` unless given, as Keras) and accumulated in float64.
+
+Names follow Keras 3: a class with a fixed default name (``CategoricalAccuracy`` → ``'categorical_accuracy'``)
+always takes it; one without (``AUC``, ``Precision``, ``Recall``) takes the class name in snake case, made
+unique per session: ``'auc'``, ``'auc_1'``, … (``reset_names()`` starts over, as ``clear_session`` does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numcnn import backend
+from numcnn._checks import invalid
+from numcnn.losses.loss import snake_case
+
+_name_uids: dict[str, int] = {}
+
+
+def auto_name(class_name: str) -> str:
+    """Keras 3's ``auto_name``: ``'auc'`` the first time, then ``'auc_1'``, ``'auc_2'``, …"""
+    base = snake_case(class_name)
+    count = _name_uids.get(base, 0)
+    _name_uids[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def reset_names() -> None:
+    """Forget the names handed out (``backend.clear_session()`` should call this)."""
+    _name_uids.clear()
+
+
+def check_dtype(dtype) -> str:
+    """``None`` (``floatx()``), ``'float32'`` or ``'float64'`` (a NumPy dtype is accepted), as a name."""
+    if dtype is None:
+        return backend.floatx()
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise invalid("dtype", "None, 'float32' or 'float64'", dtype, TypeError) from None
+    if name not in ("float32", "float64"):
+        raise invalid("dtype", "None, 'float32' or 'float64'", dtype)
+    return name
+
+
+def check_name(name) -> None:
+    if name is not None and not isinstance(name, str):
+        raise invalid("name", "a string", name, TypeError)
+
+
+class Metric:
+    """Base class of every metric; a subclass writes ``update_state``, ``result`` and ``reset_state``."""
+
+    def __init__(self, name=None, dtype=None):
+        check_name(name)
+        self.dtype = check_dtype(dtype)
+        self.name = name or auto_name(type(self).__name__)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
+
+    def result(self) -> float:
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def reset_state(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement reset_state()")
+
+    def __call__(self, *args, **kwargs):
+        """``update_state`` then ``result``, as Keras' ``Metric.__call__``."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
