@@ -54,7 +54,7 @@ LOSSES = {
     "binarycrossentropy",
     "meansquarederror",
 }
-OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw"}
+OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw", "adadelta", "nadam", "adamax", "lion", "ftrl"}
 METRICS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
 
 
