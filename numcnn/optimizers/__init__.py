@@ -45,6 +45,8 @@ def deserialize(config: dict) -> Optimizer:
     return _REGISTRY.get(config)
 
 
+import numcnn.schedules  # noqa: E402, F401  (the earlier path stays an attribute of numcnn, as before the move)
+
 __all__ = [
     "Optimizer",
     "SGD",
