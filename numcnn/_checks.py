@@ -17,6 +17,11 @@ def invalid(name: str, expected: str, received, error: type[Exception] = ValueEr
     return error(f"Invalid value for argument '{name}': expected {expected}. Received: {name}={received!r}")
 
 
+def invalid_described(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
+    """``invalid`` for a value too big to print (an array, a dict of them): ``received`` describes it."""
+    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
+
+
 def is_int(value) -> bool:
     """True for Python and NumPy integers, False for bools (``True`` is not a size)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

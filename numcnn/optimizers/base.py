@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from numcnn._checks import fraction, invalid, is_int, positive_float
+from numcnn._checks import fraction, invalid, invalid_described, is_int, positive_float
 from numcnn.optimizers import schedules
 from numcnn.optimizers.state import OptimizerState
 
@@ -63,11 +63,6 @@ def _flag(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise invalid(name, "a bool", value, TypeError)
     return bool(value)
-
-
-def _bad(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
-    """The house-style message when the received value is an array or dict too big to print."""
-    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
 
 
 class Optimizer(OptimizerState):
@@ -135,7 +130,7 @@ class Optimizer(OptimizerState):
         clips = {k: getattr(self, k) for k in ("clipnorm", "clipvalue", "global_clipnorm")}
         if sum(v is not None for v in clips.values()) > 1:
             received = ", ".join(f"{k}={v!r}" for k, v in clips.items())
-            raise _bad("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+            raise invalid_described("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
 
     def _check_learning_rate(self, lr: float) -> None:
         """Refuse a learning rate the rule cannot use (checked before the step changes anything)."""
@@ -195,29 +190,29 @@ class Optimizer(OptimizerState):
     def _check_arrays(self, params, grads) -> None:
         for name, arrays in (("params", params), ("grads", grads)):
             if not isinstance(arrays, Mapping):
-                raise _bad(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
+                raise invalid_described(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
         if params.keys() != grads.keys():
             missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
             received = f"keys {sorted(grads)} (missing {missing}, unexpected {extra})"
-            raise _bad("grads", f"the keys of params {sorted(params)}", received)
+            raise invalid_described("grads", f"the keys of params {sorted(params)}", received)
         for key, param in params.items():
             grad = grads[key]
             for name, a in (("params", param), ("grads", grad)):
                 if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
                     kind = f"{a.dtype} array" if isinstance(a, np.ndarray) else type(a).__name__
-                    raise _bad(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
+                    raise invalid_described(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
             if not param.flags.writeable:
-                raise _bad("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
+                raise invalid_described("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
             if grad.shape != param.shape:
                 expected = f"grads[{key!r}] of shape {param.shape} like params[{key!r}]"
-                raise _bad("grads", expected, f"grads[{key!r}].shape={grad.shape}")
+                raise invalid_described("grads", expected, f"grads[{key!r}].shape={grad.shape}")
             for slot, a in self._state.get(key, {}).items():
                 if a.shape != param.shape:
                     expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
-                    raise _bad("params", expected, f"params[{key!r}].shape={param.shape}")
+                    raise invalid_described("params", expected, f"params[{key!r}].shape={param.shape}")
             bound = self._bound.get(key)
             if bound is not None and bound() is not param:
-                raise _bad(
+                raise invalid_described(
                     "params",
                     "the arrays this optimizer was built with: an optimizer keeps the moments and step count of "
                     "one model, so create one optimizer per model (Keras: 'This optimizer can only be called for "

@@ -23,12 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import invalid, is_int
+from numcnn._checks import invalid, invalid_described, is_int
 from numcnn.optimizers import schedules
-
-
-def _bad(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
-    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
 
 
 def _scalar(name: str, value, kind: str):
@@ -50,7 +46,7 @@ def _scalar(name: str, value, kind: str):
 def _slot_array(name: str, array) -> np.ndarray:
     if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
         kind = f"a {array.dtype} array" if isinstance(array, np.ndarray) else f"a {type(array).__name__}"
-        raise _bad("state", "floating-point numpy arrays", f"{name} is {kind}", TypeError)
+        raise invalid_described("state", "floating-point numpy arrays", f"{name} is {kind}", TypeError)
     return np.array(array, order="C")  # a copy: the caller's array is never written
 
 
@@ -80,13 +76,13 @@ class OptimizerState:
         checked before anything changes; a state without ``learning_rate`` keeps the current one.
         """
         if not isinstance(state, Mapping) or "iterations" not in state:
-            raise _bad("state", "a dict from state_dict()", f"a {type(state).__name__}", TypeError)
+            raise invalid_described("state", "a dict from state_dict()", f"a {type(state).__name__}", TypeError)
         iterations = _scalar("iterations", state["iterations"], "int")
         learning_rate = None
         if "learning_rate" in state:
             if self._has_schedule():
-                raise _bad("state", "no 'learning_rate' entry (this optimizer's learning rate is a schedule)",
-                           "an entry 'learning_rate'")  # fmt: skip
+                expected = "no 'learning_rate' entry (this optimizer's learning rate is a schedule)"
+                raise invalid_described("state", expected, "an entry 'learning_rate'")
             learning_rate = _scalar("learning_rate", state["learning_rate"], "rate")
         slots = tuple(self._slots())
         loaded: dict[str, dict[str, np.ndarray]] = {}
@@ -96,12 +92,14 @@ class OptimizerState:
             slot, _, key = str(name).partition("/")
             if slot not in slots or not key:
                 expected = f"entries 'iterations', 'learning_rate' or '<slot>/<key>' with slot one of {list(slots)}"
-                raise _bad("state", expected, f"an entry named {name!r}")
+                raise invalid_described("state", expected, f"an entry named {name!r}")
             loaded.setdefault(key, {})[slot] = _slot_array(f"state[{name!r}]", array)
         for key, arrays in loaded.items():
             missing = [s for s in slots if s not in arrays]
             if missing:
-                raise _bad("state", f"the slots {list(slots)} for every key", f"no {missing} for key {key!r}")
+                raise invalid_described(
+                    "state", f"the slots {list(slots)} for every key", f"no {missing} for key {key!r}"
+                )
         self._commit(iterations, learning_rate, loaded, params)
 
     # -- Keras' form ---------------------------------------------------------------------------------------
@@ -124,7 +122,7 @@ class OptimizerState:
             return out  # nothing to store per variable, or never stepped: Keras' unbuilt optimizer
         if len(stepped) < len(keys):
             missing = [key for key in keys if key not in stepped]
-            raise _bad("keys", "keys this optimizer holds state for", f"keys without state: {missing}")
+            raise invalid_described("keys", "keys this optimizer holds state for", f"keys without state: {missing}")
         out += [(f"{key.replace('/', '_')}_{slot}", self._state[key][slot].copy()) for key, slot in layout]
         return out + self._keras_extras(self._state[keys[0]][layout[0][1]].dtype)
 
@@ -137,7 +135,9 @@ class OptimizerState:
         """
         keys = self._checked_keys(keys)
         if isinstance(arrays, (str, bytes, Mapping)) or not isinstance(arrays, Sequence):
-            raise _bad("arrays", "a list of arrays in Keras' order", f"a {type(arrays).__name__}", TypeError)
+            raise invalid_described(
+                "arrays", "a list of arrays in Keras' order", f"a {type(arrays).__name__}", TypeError
+            )
         arrays = list(arrays)
         head = ["iteration"] + ["learning_rate"] * (not self._has_schedule())
         layout, extras = self._keras_layout(keys), self._keras_extras(np.float64)
@@ -145,7 +145,7 @@ class OptimizerState:
         if len(arrays) not in (len(head), full):
             names = ", ".join(head + ([f"{len(layout)} slot arrays ({self._keras_slot_order()})"] if layout else []))
             names += "".join(f", {name}" for name, _ in extras) if layout else ""
-            raise _bad("arrays", f"{len(head)} or {full} arrays: {names}", f"{len(arrays)} arrays")
+            raise invalid_described("arrays", f"{len(head)} or {full} arrays: {names}", f"{len(arrays)} arrays")
         iterations = _scalar("iteration", arrays[0], "int")
         learning_rate = None if self._has_schedule() else _scalar("learning_rate", arrays[1], "rate")
         loaded: dict[str, dict[str, np.ndarray]] = {}
@@ -182,29 +182,31 @@ class OptimizerState:
     @staticmethod
     def _checked_keys(keys) -> list[str]:
         if isinstance(keys, (str, bytes)) or not isinstance(keys, Sequence):
-            raise _bad("keys", "a list of parameter keys", f"a {type(keys).__name__}", TypeError)
+            raise invalid_described("keys", "a list of parameter keys", f"a {type(keys).__name__}", TypeError)
         keys = list(keys)
         if not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys):
-            raise _bad("keys", "distinct parameter keys (strings)", f"{keys!r}"[:200])
+            raise invalid_described("keys", "distinct parameter keys (strings)", f"{keys!r}"[:200])
         return keys
 
     def _commit(self, iterations: int, learning_rate, loaded: dict, params: Mapping | None) -> None:
         """Check the loaded slots' shapes (against each other and ``params``), then replace the state."""
         arrays_only = isinstance(params, Mapping) and all(isinstance(p, np.ndarray) for p in params.values())
         if params is not None and not arrays_only:
-            raise _bad("params", "a dict of numpy arrays", f"a {type(params).__name__}", TypeError)
+            raise invalid_described("params", "a dict of numpy arrays", f"a {type(params).__name__}", TypeError)
         for key, arrays in loaded.items():
             shapes = {slot: a.shape for slot, a in arrays.items()}
             if len(set(shapes.values())) > 1:
-                raise _bad("state", f"one shape for every slot of key {key!r}", f"shapes {shapes}")
+                raise invalid_described("state", f"one shape for every slot of key {key!r}", f"shapes {shapes}")
             if params is not None:
                 param = params.get(key)
                 if param is None:
-                    raise _bad("params", f"an array under every key of the state, here {key!r}", "no such key")
+                    raise invalid_described(
+                        "params", f"an array under every key of the state, here {key!r}", "no such key"
+                    )
                 shape = next(iter(shapes.values()), param.shape)
                 if shape != param.shape:
                     expected = f"state for {key!r} of its parameter's shape {param.shape}"
-                    raise _bad("state", expected, f"shape {shape}")
+                    raise invalid_described("state", expected, f"shape {shape}")
         self.iterations = iterations
         if learning_rate is not None:
             self._learning_rate = learning_rate
