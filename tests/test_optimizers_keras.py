@@ -82,6 +82,13 @@ def test_trajectory_matches_keras(case_id, dtype):
         assert_close(case_id, dtype, params, step, f"step {step + 1}")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case_id", [c for c, case in CASES.items() if case["class_name"] in ("Adam", "AdamW")])
+def test_adam_matches_keras_with_both_kernel_sets(case_id, dtype, kernels):
+    """Adam's fused update is a backend op: the NumPy reference and the numba kernel both follow Keras."""
+    test_trajectory_matches_keras(case_id, dtype)
+
+
 def keras_vars(case_id, dtype):
     names = DATA[f"{case_id}/{dtype}/var_names"]
     return [DATA[f"{case_id}/{dtype}/vars/{j}"] for j in range(len(names))]
