@@ -17,6 +17,11 @@ def invalid(name: str, expected: str, received, error: type[Exception] = ValueEr
     return error(f"Invalid value for argument '{name}': expected {expected}. Received: {name}={received!r}")
 
 
+def invalid_described(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
+    """``invalid`` for a value too big to print (an array, a dict of them): ``received`` describes it."""
+    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
+
+
 def is_int(value) -> bool:
     """True for Python and NumPy integers, False for bools (``True`` is not a size)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -52,13 +57,22 @@ def one_of(name: str, value, choices) -> str:
     return value.lower()
 
 
-def fraction(name: str, value, *, low: float = 0.0, high: float = 1.0, high_inclusive: bool = False) -> float:
-    """Return ``value`` as a float in ``[low, high)`` (or ``[low, high]``), else raise."""
-    interval = f"[{low}, {high}{']' if high_inclusive else ')'}"
+def fraction(
+    name: str,
+    value,
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    high_inclusive: bool = False,
+    low_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a float in ``[low, high)`` (or ``[low, high]``, ``(low, high)``, ``(low, high]``)."""
+    interval = f"{'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise invalid(name, f"a number in {interval}", value, TypeError)
-    ok = low <= value <= high if high_inclusive else low <= value < high
-    if not ok or not np.isfinite(value):
+    above = low <= value if low_inclusive else low < value
+    below = value <= high if high_inclusive else value < high
+    if not (above and below) or not np.isfinite(value):
         raise invalid(name, f"a number in {interval}", value)
     return float(value)
 
@@ -111,12 +125,16 @@ def verbosity(name: str, value, choices=(0, 1)) -> int:
     return int(value)
 
 
-def finite_number(name: str, value, *, low: float | None = None) -> float:
-    """Return ``value`` as a float if it is a finite real number (≥ ``low`` when given), else raise."""
-    expected = "a finite number" if low is None else f"a finite number ≥ {low:g}"
+def finite_number(name: str, value, *, low: float | None = None, high: float | None = None) -> float:
+    """Return ``value`` as a float if it is a finite real number (≥ ``low``, ≤ ``high`` when given), else raise."""
+    expected = "a finite number"
+    if low is not None and high is not None:
+        expected += f" in [{low:g}, {high:g}]"
+    elif low is not None or high is not None:
+        expected += f" ≥ {low:g}" if low is not None else f" ≤ {high:g}"
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         raise invalid(name, expected, value, TypeError)
-    if not np.isfinite(value) or (low is not None and value < low):
+    if not np.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
         raise invalid(name, expected, value)
     return float(value)
 

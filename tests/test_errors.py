@@ -169,7 +169,7 @@ CASES = [
     R(V, "'loss'.*loss='crossentropy'", lambda m: m.cat.compile(loss="crossentropy"), id="compile-loss-unknown"),
     R(T, "'loss'", lambda m: m.cat.compile(loss=None, optimizer="adam"), id="compile-loss-none"),
     R(T, "'loss'", lambda m: m.cat.compile(loss=3), id="compile-loss-int"),
-    R(V, "'optimizer'.*'adamax'", lambda m: m.cat.compile(loss="mse", optimizer="adamax"), id="compile-opt-unknown"),
+    R(V, "'optimizer'.*'lamb'", lambda m: m.cat.compile(loss="mse", optimizer="lamb"), id="compile-opt-unknown"),
     R(T, "'optimizer'", lambda m: m.cat.compile(loss="mse", optimizer=5), id="compile-opt-int"),
     R(
         V,

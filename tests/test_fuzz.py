@@ -45,7 +45,7 @@ from numcnn.models import Sequential, load_model
 # The names each family accepts (case-insensitive ``in``), so that no drawn "bad" name is a valid one.
 ACTIVATIONS = activations._REGISTRY
 LOSSES = losses._REGISTRY
-OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw"}
+OPTIMIZERS = {"sgd", "rmsprop", "adagrad", "adam", "adamw", "adadelta", "nadam", "adamax", "lion", "ftrl"}
 METRICS = {"acc", "mean_metric_wrapper", *(name.lower() for name in metrics._REGISTRY.names())}
 
 

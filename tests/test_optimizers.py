@@ -1,4 +1,5 @@
-"""Optimizers against Keras 3's formulas written out step by step, plus the apply() contract and schedules."""
+"""The existing rules (SGD, RMSprop, Adagrad, Adam, AdamW) against Keras 3's formulas written out step by step,
+the apply() contract every rule keeps, and name resolution. New rules: test_optimizer_rules.py."""
 
 import math
 
@@ -6,8 +7,7 @@ import numpy as np
 import pytest
 
 from numcnn import optimizers
-from numcnn.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
-from numcnn.schedules import ExponentialDecay
+from numcnn.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lion, Nadam, RMSprop
 
 W0 = np.array([0.5, -1.25, 2.0, 0.0, -3.0])
 GRADS = [
@@ -163,7 +163,9 @@ def test_large_and_non_contiguous_params_follow_the_same_formula():
 # -- the apply() contract --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["adam", "sgd", "rmsprop", "adagrad", "adamw"])
+@pytest.mark.parametrize(
+    "name", ["adam", "sgd", "rmsprop", "adagrad", "adamw", "adadelta", "nadam", "adamax", "lion", "ftrl"]
+)
 def test_float32_in_place_and_grads_untouched(name):
     opt = optimizers.get({"class_name": name, "config": {"clipnorm": 0.5}})
     rng = np.random.default_rng(1)
@@ -176,7 +178,7 @@ def test_float32_in_place_and_grads_untouched(name):
     for _ in range(3):
         opt.apply(params, grads)
         ref.apply(ref_params, {k: g.astype(np.float64) for k, g in grads.items()})
-        assert all(a.dtype == np.float32 for k, a in opt.state_dict().items() if k != "iterations")
+        assert all(a.dtype == np.float32 for a in opt.state_dict().values() if isinstance(a, np.ndarray))
     assert params["conv/kernel"] is kernel
     assert kernel.dtype == np.float32
     assert params["conv/bias"].dtype == np.float32  # a float64 gradient does not promote it
@@ -191,14 +193,14 @@ def test_state_is_created_lazily_per_key():
     params = {"a": np.zeros((2, 3)), "b": np.zeros(4)}
     opt.apply(params, {"a": np.ones((2, 3)), "b": np.ones(4)})
     state = opt.state_dict()
-    assert set(state) == {"iterations", "momentum/a", "velocity/a", "momentum/b", "velocity/b"}
+    assert set(state) == {"iterations", "learning_rate", "momentum/a", "velocity/a", "momentum/b", "velocity/b"}
     assert state["momentum/a"].shape == (2, 3)
     assert state["velocity/b"].shape == (4,)
     params["c"] = np.zeros(2)
     opt.apply(params, {"a": np.ones((2, 3)), "b": np.ones(4), "c": np.ones(2)})
     assert {"momentum/c", "velocity/c"} <= set(opt.state_dict())
     assert opt.iterations == 2
-    assert set(SGD().state_dict()) == {"iterations"}
+    assert set(SGD().state_dict()) == {"iterations", "learning_rate"}
     opt.apply({}, {})  # nothing to update is still a step, as in Keras
     assert opt.iterations == 3
 
@@ -219,7 +221,7 @@ def test_bad_arrays_raise_before_anything_changes():
     np.testing.assert_array_equal(params["a"], np.ones(3))
     np.testing.assert_array_equal(params["b"], np.ones(2))
     assert opt.iterations == 0
-    assert opt.state_dict() == {"iterations": 0}
+    assert opt.state_dict() == {"iterations": 0, "learning_rate": 0.001}
     opt.apply(params, {"a": np.ones(3), "b": np.ones(2)})
     with pytest.raises(ValueError, match="optimizer state"):  # a key whose shape changed since
         opt.apply({"a": np.ones(4), "b": np.ones(2)}, {"a": np.ones(4), "b": np.ones(2)})
@@ -292,42 +294,6 @@ def test_state_dict_round_trip_through_npz(tmp_path):
         Adam().load_state_dict({"iterations": 0, "accumulator/w": np.zeros(2)})
 
 
-# -- schedules ---------------------------------------------------------------------------------------------
-
-
-def test_exponential_decay_values():
-    smooth = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
-    stairs = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5, staircase=True)
-    assert smooth(0) == 0.1
-    assert smooth(5) == pytest.approx(0.1 * 0.5**0.5, rel=1e-15)
-    assert smooth(10) == pytest.approx(0.05, rel=1e-15)
-    assert stairs(9) == 0.1
-    assert stairs(15) == pytest.approx(0.05, rel=1e-15)
-    assert stairs(20) == pytest.approx(0.025, rel=1e-15)
-    assert smooth.get_config()["decay_steps"] == 10
-    with pytest.raises(ValueError, match="argument 'decay_steps': expected a positive number"):
-        ExponentialDecay(0.1, decay_steps=0, decay_rate=0.5)
-    with pytest.raises(ValueError, match="argument 'initial_learning_rate'"):
-        ExponentialDecay(-0.1, decay_steps=1, decay_rate=0.5)
-    with pytest.raises(ValueError, match="argument 'step'"):
-        smooth(-1)
-
-
-def test_optimizer_driven_by_a_schedule_uses_iterations_before_the_step():
-    schedule = ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
-    opt = SGD(schedule)
-    assert opt.current_learning_rate() == 0.1
-    w, expected = W0.copy(), []
-    for step, g in enumerate(GRADS):
-        w = w - 0.1 * 0.5**step * g  # the first update uses schedule(0)
-        expected.append(w)
-    check(run(opt), expected)
-    assert opt.current_learning_rate() == pytest.approx(0.1 * 0.5**3)
-    restored = optimizers.get(optimizers.serialize(opt))
-    assert isinstance(restored.learning_rate, ExponentialDecay)
-    assert restored.learning_rate.get_config() == schedule.get_config()
-
-
 # -- get -----------------------------------------------------------------------------------------------------
 
 
@@ -343,6 +309,12 @@ def test_optimizer_driven_by_a_schedule_uses_iterations_before_the_step():
         ("adagrad", Adagrad, 0.001),
         ("adamw", AdamW, 0.001),
         ("AdamW", AdamW, 0.001),
+        ("adadelta", Adadelta, 0.001),  # Keras 3's default; Keras 2's was 1.0
+        ("Adadelta", Adadelta, 0.001),
+        ("nadam", Nadam, 0.001),
+        ("adamax", Adamax, 0.001),
+        ("lion", Lion, 0.001),
+        ("Ftrl", Ftrl, 0.001),
     ],
 )
 def test_get_by_name_gives_keras_defaults(name, cls, lr):
@@ -362,6 +334,6 @@ def test_get_instance_config_and_errors():
     keras_config = {**Adam().get_config(), "use_ema": False, "ema_momentum": 0.99}  # as Keras writes it
     assert isinstance(optimizers.get({"class_name": "Adam", "config": keras_config}), Adam)
     with pytest.raises(ValueError, match=r"argument 'optimizer': expected one of 'sgd', .*'adam'.*Received"):
-        optimizers.get("adamax")
+        optimizers.get("lamb")  # a Keras optimizer numcnn does not have
     with pytest.raises(TypeError, match="Invalid value for argument 'optimizer'"):
         optimizers.get(0.1)

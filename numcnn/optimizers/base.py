@@ -1,21 +1,24 @@
-"""The optimizer base class: everything an update rule shares (see :mod:`numcnn.optimizers`).
+"""The optimizer base class: everything an update rule shares (the rules are the other modules here).
 
 Every step takes the same path: validate everything → clip the gradients (``clipnorm`` / ``global_clipnorm``
-/ ``clipvalue``) → decoupled weight decay → the subclass's update rule, per key and per cache-sized chunk
-(or whole arrays through a fused kernel) → ``iterations += 1``. Parameters are updated in place, in their
-own dtype, so float32 stays float32. The optimizer owns its per-parameter state (moments, velocities), keyed
-like ``params`` and created on first sight of a key.
+/ ``clipvalue``, Keras' semantics) → decoupled weight decay → the subclass's update rule, per key and per
+cache-sized chunk (or whole arrays through a fused kernel) → ``iterations += 1``. Parameters are updated in
+place, in their own dtype, so float32 stays float32. The optimizer owns its per-parameter state (moments,
+velocities), keyed like ``params``, created on first sight of a key and bound to that parameter array: one
+optimizer serves one model, as in Keras. Saving and restoring that state is :mod:`numcnn.optimizers.state`.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
 
-from numcnn import schedules
-from numcnn._checks import fraction, invalid, is_int, positive_float
+from numcnn._checks import fraction, invalid, invalid_described, is_int, positive_float
+from numcnn.optimizers import schedules
+from numcnn.optimizers.state import OptimizerState
 
 # Keras config entries numcnn does not implement; a Keras config is accepted when they hold these defaults.
 _KERAS_ONLY = {
@@ -62,24 +65,22 @@ def _flag(name: str, value) -> bool:
     return bool(value)
 
 
-def _bad(name: str, expected: str, received: str, error: type[Exception] = ValueError) -> Exception:
-    """The house-style message when the received value is an array or dict too big to print."""
-    return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
-
-
-class Optimizer:
+class Optimizer(OptimizerState):
     """Base class. A subclass sets its hyper-parameters, then calls ``super().__init__``, and implements:
 
     - ``_hyper``: its hyper-parameter names → their check (run at construction and before every step,
       also feeding ``get_config``);
-    - ``_slots()``: the state arrays it keeps per parameter → their initial value;
+    - ``_keras_slots``: the names of every state array it may keep per parameter, grouped as Keras 3 creates
+      them (one ``add_optimizer_variables`` call a group: a group's slots interleave per variable, groups
+      follow one another), which is the order of ``optimizer/vars`` in Keras' ``.weights.h5``;
+    - ``_slots()``: the slots this configuration keeps → their initial value;
     - ``_update(param, grad, state, lr)``: update ``param`` in place from ``grad`` (same shape and dtype)
       and ``state`` (dict slot → array, same shape and dtype), at learning rate ``lr`` (a float).
     """
 
     _default_name = "optimizer"
     _hyper: dict = {}
-    _all_slots: tuple[str, ...] = ()
+    _keras_slots: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
         self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None
@@ -90,7 +91,8 @@ class Optimizer:
         self.name = self._default_name if name is None else str(name)
         self.iterations = 0
         self._state: dict[str, dict[str, np.ndarray]] = {}  # key -> slot -> array
-        self._scratch: dict[np.dtype, np.ndarray] = {}  # dtype -> flat buffer, as large as the largest chunk
+        self._bound: dict[str, weakref.ref] = {}  # key -> the parameter array its state belongs to
+        self._scratch: dict[tuple, np.ndarray] = {}  # (dtype, index) -> flat buffer, as large as the largest chunk
         self._validate()
 
     # -- hyper-parameters -------------------------------------------------------------------------------
@@ -128,7 +130,10 @@ class Optimizer:
         clips = {k: getattr(self, k) for k in ("clipnorm", "clipvalue", "global_clipnorm")}
         if sum(v is not None for v in clips.values()) > 1:
             received = ", ".join(f"{k}={v!r}" for k, v in clips.items())
-            raise _bad("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+            raise invalid_described("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+
+    def _check_learning_rate(self, lr: float) -> None:
+        """Refuse a learning rate the rule cannot use (checked before the step changes anything)."""
 
     def get_config(self) -> dict:
         lr = self._learning_rate
@@ -163,14 +168,17 @@ class Optimizer:
         """Update every ``params[key]`` in place from ``grads[key]``; ``grads`` is never modified.
 
         Both dicts map the same keys to arrays of equal shapes; params must be writable floating arrays
-        (their dtype is kept). Everything is checked before anything changes.
+        (their dtype is kept), and under a key this optimizer has seen, the very array it saw then (one
+        optimizer per model, as in Keras). Everything is checked before anything changes.
         """
         self._validate()
         lr = self.current_learning_rate()
+        self._check_learning_rate(lr)
         self._check_arrays(params, grads)
         grads = self._clipped(params, grads)
         decay = self.weight_decay * lr if self.weight_decay else 0.0
         for key, param in params.items():
+            self._bound.setdefault(key, weakref.ref(param))
             slots = self._state_for(key, param)
             whole = [(param, grads[key], slots)] if self._fused(param, slots) else None
             for p, g, state in whole or _chunks(param, grads[key], slots):
@@ -182,45 +190,60 @@ class Optimizer:
     def _check_arrays(self, params, grads) -> None:
         for name, arrays in (("params", params), ("grads", grads)):
             if not isinstance(arrays, Mapping):
-                raise _bad(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
+                raise invalid_described(name, "a dict of numpy arrays", f"a {type(arrays).__name__}", TypeError)
         if params.keys() != grads.keys():
             missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
             received = f"keys {sorted(grads)} (missing {missing}, unexpected {extra})"
-            raise _bad("grads", f"the keys of params {sorted(params)}", received)
+            raise invalid_described("grads", f"the keys of params {sorted(params)}", received)
         for key, param in params.items():
             grad = grads[key]
             for name, a in (("params", param), ("grads", grad)):
                 if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
                     kind = f"{a.dtype} array" if isinstance(a, np.ndarray) else type(a).__name__
-                    raise _bad(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
+                    raise invalid_described(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
             if not param.flags.writeable:
-                raise _bad("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
+                raise invalid_described("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
             if grad.shape != param.shape:
                 expected = f"grads[{key!r}] of shape {param.shape} like params[{key!r}]"
-                raise _bad("grads", expected, f"grads[{key!r}].shape={grad.shape}")
+                raise invalid_described("grads", expected, f"grads[{key!r}].shape={grad.shape}")
             for slot, a in self._state.get(key, {}).items():
                 if a.shape != param.shape:
                     expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
-                    raise _bad("params", expected, f"params[{key!r}].shape={param.shape}")
+                    raise invalid_described("params", expected, f"params[{key!r}].shape={param.shape}")
+            bound = self._bound.get(key)
+            if bound is not None and bound() is not param:
+                raise invalid_described(
+                    "params",
+                    "the arrays this optimizer was built with: an optimizer keeps the moments and step count of "
+                    "one model, so create one optimizer per model (Keras: 'This optimizer can only be called for "
+                    "the variables it was originally built with')",
+                    f"a different array under params[{key!r}]",
+                )
 
     def _clipped(self, params, grads) -> dict[str, np.ndarray]:
-        """Gradients cast to their param's dtype and clipped as Keras does; new arrays only where changed."""
+        """Gradients cast to their param's dtype and clipped as Keras 3 does; new arrays only where changed.
+
+        ``clipnorm`` scales each gradient whose L2 norm exceeds it to that norm; ``global_clipnorm`` scales all
+        of them by one factor when their joint norm exceeds it; ``clipvalue`` clips each element to
+        ``[-clipvalue, clipvalue]``. A NaN norm makes that gradient (for ``global_clipnorm``: every gradient)
+        NaN, and so does an infinite global norm, as in Keras: a diverged step shows, it is never hidden.
+        """
         out = {key: g.astype(params[key].dtype, copy=False) for key, g in grads.items()}
         if self.clipnorm is not None:
             for key, g in out.items():
                 norm = float(np.linalg.norm(g.reshape(-1)))
-                if norm > self.clipnorm:
+                if not norm <= self.clipnorm:  # also NaN
                     out[key] = g * (self.clipnorm / norm)
         elif self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.linalg.norm(g.reshape(-1))) ** 2 for g in out.values()))
-            if norm > self.global_clipnorm:
-                scale = self.global_clipnorm / norm
+            if not norm <= self.global_clipnorm:
+                scale = self.global_clipnorm / norm if math.isfinite(norm) else math.nan
                 out = {key: g * scale for key, g in out.items()}
         elif self.clipvalue is not None:
             out = {key: np.clip(g, -self.clipvalue, self.clipvalue) for key, g in out.items()}
         return out
 
-    # -- state ----------------------------------------------------------------------------------------------
+    # -- per-parameter state --------------------------------------------------------------------------------
 
     def _slots(self) -> dict[str, float]:
         return {}
@@ -239,42 +262,12 @@ class Optimizer:
                 state[slot] = state[slot].astype(param.dtype, order="C")
         return state
 
-    def _scratch_like(self, param: np.ndarray) -> np.ndarray:
-        buffer = self._scratch.get(param.dtype)
+    def _scratch_like(self, param: np.ndarray, index: int = 0) -> np.ndarray:
+        """A work array of ``param``'s shape and dtype; ``index`` tells apart the rule's several ones."""
+        buffer = self._scratch.get((param.dtype, index))
         if buffer is None or buffer.size < param.size:
-            buffer = self._scratch[param.dtype] = np.empty(param.size, dtype=param.dtype)
+            buffer = self._scratch[(param.dtype, index)] = np.empty(param.size, dtype=param.dtype)
         return buffer[: param.size].reshape(param.shape)
-
-    def state_dict(self) -> dict:
-        """``{'iterations': int, '<slot>/<key>': array, …}``: plain arrays and numbers (``np.savez``-able)."""
-        out: dict = {"iterations": self.iterations}
-        for key, state in self._state.items():
-            for slot, array in state.items():
-                out[f"{slot}/{key}"] = array.copy()
-        return out
-
-    def load_state_dict(self, state: Mapping) -> None:
-        """Restore what ``state_dict()`` returned, also after a round trip through ``np.savez``/``load``."""
-        if not isinstance(state, Mapping) or "iterations" not in state:
-            raise _bad("state", "a dict from state_dict()", f"a {type(state).__name__}", TypeError)
-        iterations = state["iterations"]
-        if isinstance(iterations, np.ndarray) and iterations.ndim == 0:
-            iterations = iterations.item()
-        if not is_int(iterations) or iterations < 0:
-            raise invalid("iterations", "a non-negative integer", iterations)
-        loaded: dict[str, dict[str, np.ndarray]] = {}
-        for name, array in state.items():
-            if name == "iterations":
-                continue
-            slot, _, key = str(name).partition("/")
-            if slot not in self._all_slots or not key:
-                expected = f"entries named '<slot>/<key>' with slot one of {list(self._all_slots)}"
-                raise _bad("state", expected, f"an entry named {name!r}")
-            if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
-                raise _bad("state", "floating-point numpy arrays", f"state[{name!r}] of {type(array)}", TypeError)
-            loaded.setdefault(key, {})[slot] = np.array(array, order="C")
-        self.iterations = int(iterations)
-        self._state = loaded
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
