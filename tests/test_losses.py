@@ -251,3 +251,34 @@ def test_one_hot_width_must_match_the_output():
 def test_bad_arguments_raise_house_style_errors(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+# -- a loss of one's own ---------------------------------------------------------------------------------------
+class CubedError(losses.Loss):
+    """A user's loss: values ``mean(|p − y|³)`` over the last axis, and their backward pass."""
+
+    def call(self, y_true, y_pred):
+        return np.mean(np.abs(y_pred - y_true) ** 3, axis=-1)
+
+    def call_backward(self, y_true, y_pred, upstream):
+        e = y_pred - y_true
+        return upstream[..., None] * 3 * e * np.abs(e) / y_pred.shape[-1]
+
+
+def test_a_subclass_writes_call_and_call_backward_and_gets_the_rest(rng):
+    from numcnn.gradcheck import check_function
+
+    loss = CubedError()
+    assert loss.name == "cubed_error" and losses.get(loss) is loss
+    y, p, w = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), rng.random(4)
+    assert loss(y, p, w) == pytest.approx(np.sum(w * np.mean(np.abs(p - y) ** 3, axis=1)) / 4)
+    assert check_function(lambda q: loss(y, q, w), lambda q: loss.gradient(y, q, w), p) <= 1e-7
+
+
+def test_a_subclass_without_a_backward_pass_says_so():
+    class NoBackward(losses.Loss):
+        def call(self, y_true, y_pred):
+            return np.mean(y_pred, axis=-1)
+
+    with pytest.raises(NotImplementedError, match="call_backward.*no automatic differentiation"):
+        NoBackward().gradient(np.zeros((2, 2)), np.ones((2, 2)))

@@ -178,6 +178,8 @@ def test_the_trainer_on_main_still_gets_name_and_per_sample_values():
     name, fn = metrics.get("accuracy", "sparse_categorical_crossentropy")
     assert name == "accuracy"
     np.testing.assert_array_equal(fn(np.array([1, 0]), np.array([[0.2, 0.8], [0.3, 0.7]])), [1.0, 0.0])
+    name, fn = metrics.get("acc", "huber_loss")  # by the shapes: binary accuracy for (N, 1) outputs
+    np.testing.assert_array_equal(fn(np.array([1.0, 0.0]), np.array([[0.9], [0.7]])), [1.0, 0.0])
     name, fn = metrics.get("binary_accuracy", "binary_crossentropy")
     np.testing.assert_array_equal(fn(np.array([[1, 0], [0, 0]]), np.array([[0.9, 0.9], [0.1, 0.2]])), [0.5, 1.0])
     with pytest.raises(ValueError, match="'metrics'.*per sample"):

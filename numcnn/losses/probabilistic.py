@@ -211,7 +211,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             "ignore_class": self.ignore_class,
         }
 
-    def _one_hot(self, y_true, y_pred):
+    def _labels(self, y_true, y_pred):
+        """The labels, checked, as a flat int64 array: one per row of ``y_pred.reshape(-1, K)``."""
         labels = y_true
         if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
             labels = labels[..., 0]
@@ -220,20 +221,34 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"Loss '{self.name}' needs integer labels of shape {y_pred.shape[:-1]} for y_pred of shape "
                 f"{y_pred.shape}. Received: y_true.shape={np.shape(y_true)}"
             )
-        labels = check_labels(labels, y_pred.shape[-1], "y_true")
-        one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
-        np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
-        return one_hot
+        return check_labels(labels, y_pred.shape[-1], "y_true").reshape(-1)
+
+    def _one_hot(self, y_true, y_pred):
+        rows = y_pred.reshape(-1, y_pred.shape[-1])
+        one_hot = np.zeros(rows.shape, dtype=y_pred.dtype)
+        one_hot[np.arange(rows.shape[0]), self._labels(y_true, y_pred)] = 1.0
+        return one_hot.reshape(y_pred.shape)
 
     def call(self, y_true, y_pred):
-        return super().call(self._one_hot(y_true, y_pred), y_pred)
+        # −log p[label] read off directly: no one-hot array on the hot path
+        labels, rows = self._labels(y_true, y_pred), y_pred.reshape(-1, y_pred.shape[-1])
+        picked = np.arange(rows.shape[0]), labels
+        if self.from_logits:
+            log_p = _log_softmax(rows, -1)[picked]
+        else:
+            log_p = np.log(np.clip(rows[picked] / np.sum(rows, axis=-1), EPSILON, 1.0 - EPSILON))
+        return -log_p.reshape(y_pred.shape[:-1])
 
     def call_backward(self, y_true, y_pred, upstream):
         return super().call_backward(self._one_hot(y_true, y_pred), y_pred, upstream)
 
     def softmax_gradient(self, y_true, probs, sample_weight=None):
+        """``dL/dz`` where ``probs = softmax(z)``: ``(p − onehot(label))·w/N``, in probs' dtype."""
         t, p = self._prepare(y_true, probs)
-        return super().softmax_gradient(self._one_hot(t, p), p, sample_weight).reshape(np.shape(probs))
+        grad = p.reshape(-1, p.shape[-1]).copy()
+        grad[np.arange(grad.shape[0]), self._labels(t, p)] -= 1
+        grad = grad.reshape(p.shape) * spread(self._upstream(t, p, sample_weight))
+        return grad.reshape(np.shape(probs)).astype(p.dtype, copy=False)
 
     def check_targets(self, y_true, output_shape, name="y"):
         output_shape = tuple(output_shape)

@@ -194,10 +194,15 @@ def _object_name(obj) -> str:
 
 def _legacy_get(identifier, loss_name: str):
     """What the trainer on main calls, ``get(m, loss_name) -> (name, per-sample fn)``, until it takes
-    ``Metric`` objects; 'accuracy' follows the loss' name. Only per-sample metrics fit that form."""
+    ``Metric`` objects. 'accuracy' is resolved from each batch's shapes, as Keras 3 does (``loss_name`` is
+    no longer needed). Only metrics averaged per sample fit that form."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        kind = "sparse" if loss_name.startswith("sparse") else "binary" if loss_name.startswith("binary") else None
-        metric = _ACCURACY[kind or "categorical"](name=identifier)
+
+        def accuracy_values(y_true, y_pred):
+            kind = target_kind(np.shape(y_true), np.shape(y_pred))
+            return _ACCURACY[kind]()._fn(y_true, y_pred)
+
+        metric = MeanMetricWrapper(accuracy_values, name=identifier)
     else:
         metric = get(identifier)
     if type(metric).update_state is not MeanMetricWrapper.update_state:
