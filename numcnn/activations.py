@@ -45,15 +45,15 @@ class ActivationFn:
 
 
 def _relu(x):
-    return backend.ops().relu_forward(x)
+    return backend.nn.relu_forward(x)
 
 
 def _relu_backward(dy, x, y):
-    return backend.ops().relu_backward(dy, y)
+    return backend.nn.relu_backward(dy, y)
 
 
 def _softmax(x):
-    return backend.ops().softmax(x)
+    return backend.nn.softmax(x)
 
 
 def _softmax_backward(dy, x, y):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn._kernels import winograd
+from numcnn.backend.numba import winograd
 
 _BT, _G, _AT = (np.abs(m) for m in (winograd._BT, winograd._G, winograd._AT))
 _TRANSFORM_ROUNDINGS = 24  # input/gradient transforms (2 passes of ≤ 6 terms), product, output, final cast

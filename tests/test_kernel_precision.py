@@ -12,7 +12,7 @@ import re
 import numba
 import numpy as np
 
-from numcnn import _kernels
+from numcnn.backend import numba as _kernels
 from numcnn.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from numcnn.models import Sequential
 

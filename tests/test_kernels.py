@@ -1,4 +1,4 @@
-"""The numba kernels (numcnn._kernels) agree with the NumPy references (numcnn.functional) on every op."""
+"""The numba ops (numcnn.backend.numba) agree with the NumPy references (numcnn.backend.numpy) on every op."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from strategies import DTYPES, window_cases
 
-from numcnn import _kernels as K
-from numcnn import functional as F
-from numcnn._kernels import conv as KC
-from numcnn._kernels import winograd
-from numcnn._kernels.direct_conv import MAX_DIRECT_WIDTH
+from numcnn.backend import numba as K
+from numcnn.backend import numpy as F
+from numcnn.backend.numba import conv as KC
+from numcnn.backend.numba import geometry, winograd
+from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH
+from numcnn.backend.numba.geometry import ConvGeometry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +80,7 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
     direct = 9 * x.shape[3] <= MAX_DIRECT_WIDTH  # ... except a few-input window's forward and kernel gradient
     with pytest.MonkeyPatch.context() as mp:
         if chunk_bytes is not None:
-            mp.setattr(KC, "CHUNK_BYTES", chunk_bytes)
+            mp.setattr(geometry, "CHUNK_BYTES", chunk_bytes)
         copies = [x.copy(), kernel.copy(), bias.copy()]
         y = K.conv2d_forward(x, kernel, bias, *args)
         assert y.dtype == x.dtype
@@ -109,27 +110,36 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
         else:  # the first-layer kernel: a plain sum
             assert_allclose(no_dx[1], expected[1], **tolerance(x.dtype))
 
-        # The fused ReLU: in the epilogue of the forward product, and as a mask on dy going back.
+        # The fused ReLU: in the epilogue of the forward product, and as a mask on dy going back. The masked
+        # gradients are held like the plain ones: Winograd's to its bound, the others to a plain sum's.
         y_relu = K.conv2d_forward(x, kernel, bias, *args, relu=True)
         assert_array_equal(y_relu, np.maximum(y, 0))
+        masked = np.where(y_relu > 0, dy, 0).astype(x.dtype)
         expected = F.conv2d_backward(dy, x, kernel, *args, relu_output=y_relu)
         fused = K.conv2d_backward(dy, x, kernel, *args, relu_output=y_relu)
-        for g, e in zip(fused, expected, strict=True):
-            assert_allclose(g, e, **tolerance(x.dtype))
+        assert_allclose(fused[2], expected[2], **tolerance(x.dtype))
+        if winograd:
+            winograd_bounds.assert_backward(fused[0], fused[1], masked, x, kernel, case["pads"])
+        else:
+            for g, e in zip(fused[:2], expected[:2], strict=True):
+                assert_allclose(g, e, **tolerance(x.dtype))
         # Without dx, small windows take the direct kernels: the same gradients.
         first_layer = K.conv2d_backward(dy, x, kernel, *args, need_dx=False, relu_output=y_relu)
-        for g, e in zip(first_layer[1:], expected[1:], strict=True):
-            assert_allclose(g, e, **tolerance(x.dtype))
+        assert_allclose(first_layer[2], expected[2], **tolerance(x.dtype))
+        if winograd and not direct:
+            winograd_bounds.assert_backward(None, first_layer[1], masked, x, kernel, case["pads"])
+        else:
+            assert_allclose(first_layer[1], expected[1], **tolerance(x.dtype))
         check_unchanged([x, kernel, bias, dy], copies)
 
 
 def test_conv_chunks_cover_the_batch(monkeypatch):
-    monkeypatch.setattr(KC, "CHUNK_BYTES", 4 * 2**20)
+    monkeypatch.setattr(geometry, "CHUNK_BYTES", 4 * 2**20)
     per_image = 576 * 288 * 4  # conv2 of the MNIST notebook in float32: 6 images fill a 4 MB chunk
-    chunks = KC._chunks(256, per_image)
+    chunks = geometry.chunks(256, per_image)
     assert chunks[0] == (0, 6) and chunks[-1] == (252, 256) and len(chunks) == 43
     assert all(a == b for (_, a), (b, _) in zip(chunks[:-1], chunks[1:]))  # contiguous, no gaps
-    assert KC._chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one image is the least
+    assert geometry.chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one image is the least
 
 
 def test_conv_results_do_not_share_the_scratch_buffer():
@@ -220,26 +230,24 @@ def test_relu_and_softmax_match(shape, dtype, seed, contiguous):
 def test_same_names_and_signatures():
     import inspect
 
-    public = [
-        name
-        for name, f in vars(F).items()
-        if inspect.isfunction(f) and f.__module__ == F.__name__ and not name.startswith("_")
-    ]
-    assert len(public) == 15
-    for name in public:
+    assert F.__all__ == K.__all__
+    assert len(F.__all__) == 15  # 13 ops and the fused convolution + max-pool, forward and backward
+    for name in F.__all__:
         assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
 
 
 def test_import_compiles_nothing_and_only_kernels_import_numba():
     code = (
-        "import sys; import numcnn.functional; assert 'numba' not in sys.modules; "
-        "import numcnn._kernels.conv as c, numcnn._kernels.pool as p, numcnn._kernels.elementwise as e; "
+        "import sys; import numcnn.backend.numpy; assert 'numba' not in sys.modules; "
+        "import numcnn.backend.numba.conv as c, numcnn.backend.numba.pool as p, numcnn.backend.numba.elementwise as e; "
         "kernels = [f for m in (c, p, e) for f in vars(m).values() if hasattr(f, 'signatures')]; "
         "assert len(kernels) >= 10 and all(not f.signatures for f in kernels); "
         "import numcnn, numcnn.models, numcnn.training; "
-        "assert {m.split('.')[0] for m in sys.modules if 'numba' in m} == {'numba'}; "
-        "assert not [m for m in sys.modules if m.startswith('numcnn') and 'numba' in vars(sys.modules[m]) "
-        "and not m.startswith('numcnn._kernels')]"
+        "import numba, types; "
+        "uses_numba = lambda v: v is numba or (not isinstance(v, types.ModuleType) "
+        "and (getattr(v, '__module__', None) or '').split('.')[0] == 'numba'); "
+        "assert not [m for m in sys.modules if m.startswith('numcnn') and not m.startswith('numcnn.backend.numba') "
+        "and any(uses_numba(v) for v in vars(sys.modules[m]).values())]"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
 
@@ -295,7 +303,8 @@ def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype
     kernel = rng.standard_normal((3, 3, c, f)).astype(dtype)
     bias = rng.standard_normal(f).astype(dtype)
     assert (
-        KC._chunk_convolution(kernel, bias, True, True, (3, 3, 1, 1, 0, 0, 1, 1), 9 * c)[0].__name__ == "winograd_f43"
+        KC.chunk_convolution(kernel, bias, True, True, ConvGeometry(3, 3, 1, 1, 0, 0, 1, 1, c, f))[0].__name__
+        == "winograd_f43"
     )
     y = K.conv2d_forward(x, kernel, bias, (1, 1), pads, relu=True)
     assert y.dtype == dtype
@@ -348,9 +357,9 @@ def test_a_convolution_that_pools_its_own_output_equals_the_two_ops(case, pool, 
         return  # the pool would have an empty output
     with pytest.MonkeyPatch.context() as mp:
         if small_chunks:
-            mp.setattr(KC, "CHUNK_BYTES", 1)  # one image a chunk
+            mp.setattr(geometry, "CHUNK_BYTES", 1)  # one image a chunk
         for impl in (K, F):
-            pooled, argmax = impl.conv2d_forward(x, kernel, bias, *args, relu=relu, pool=pool_args)
+            pooled, argmax = impl.conv2d_pool_forward(x, kernel, bias, *args, relu, *pool_args)
             expected = impl.maxpool2d_forward(impl.conv2d_forward(x, kernel, bias, *args, relu=relu), *pool_args)
             assert_array_equal(pooled, expected[0])
             assert_array_equal(argmax, expected[1])
@@ -370,11 +379,11 @@ def test_a_pooled_gradient_equals_its_dense_scatter(case, pool, relu, need_dx):
         return  # the pool would have an empty output
     pooled, argmax = K.maxpool2d_forward(y, (size, size), (stride, stride), pool_pads)
     dpool = rng.standard_normal(pooled.shape).astype(x.dtype)
-    deferred = F.PooledGradient(dpool, argmax, y.shape, pooled)
     relu_output = y if relu else None
+    dense_dy = F.maxpool2d_backward(dpool, argmax, y.shape)
     for impl in (K, F):
-        got = impl.conv2d_backward(deferred, x, kernel, *args, need_dx=need_dx, relu_output=relu_output)
-        dense = impl.conv2d_backward(deferred.dense(), x, kernel, *args, need_dx=need_dx, relu_output=relu_output)
+        got = impl.conv2d_pool_backward(dpool, argmax, pooled, x, kernel, *args, relu, need_dx)
+        dense = impl.conv2d_backward(dense_dy, x, kernel, *args, need_dx=need_dx, relu_output=relu_output)
         for g, e in zip(got, dense, strict=True):
             if e is None:
                 assert g is None

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from numcnn import _kernels as K
 from numcnn import _threads
+from numcnn.backend import numba as K
 
 
 def test_every_chunk_runs_once_and_results_keep_their_order():

@@ -43,7 +43,7 @@ class Adam(Optimizer):
         alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
         m, v = state["momentum"], state["velocity"]
         if self._fused(param, state):  # one pass over memory instead of eight numpy operations
-            backend.ops().adam_update(param, grad, m, v, alpha, self.beta_1, self.beta_2, self.epsilon)
+            backend.nn.adam_update(param, grad, m, v, alpha, self.beta_1, self.beta_2, self.epsilon)
             return
         s = self._scratch_like(param)
         m += np.multiply(np.subtract(grad, m, out=s), 1.0 - self.beta_1, out=s)

@@ -1,4 +1,4 @@
-"""The NumPy reference ops (numcnn.functional) against loop-by-loop definitions and their algebraic properties."""
+"""The NumPy reference ops (numcnn.backend.numpy) against loop-by-loop definitions and their algebraic properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from numpy.testing import assert_allclose, assert_array_equal
 from strategies import window_cases
 
-from numcnn import functional as F
+from numcnn.backend import numpy as F
+from numcnn.backend.shapes import conv_output_length, same_pads
 
 
 def output_hw(case):
@@ -183,7 +184,7 @@ def test_maxpool_ties_go_to_the_first_element_in_scan_order():
 
 @pytest.mark.parametrize("size,pool,stride", [(5, 2, 1), (5, 2, 2), (6, 3, 2), (4, 3, 1), (3, 4, 3)])
 def test_maxpool_same_padding_never_wins(size, pool, stride):
-    before, after = F.same_pads(size, pool, stride)
+    before, after = same_pads(size, pool, stride)
     pads = (before, after, before, after)
     x = -1.0 - np.random.default_rng(size).random((2, size, size, 3))
     y, argmax = F.maxpool2d_forward(x, (pool, pool), (stride, stride), pads)
@@ -278,14 +279,14 @@ def test_softmax_is_stable_for_large_inputs():
     ],
 )
 def test_same_pads_match_keras(n, k, stride, out, pads):
-    assert F.same_pads(n, k, stride) == pads
-    assert F.conv_output_length(n, k, stride, *pads) == out
+    assert same_pads(n, k, stride) == pads
+    assert conv_output_length(n, k, stride, *pads) == out
 
 
 def test_valid_output_length():
-    assert F.conv_output_length(28, 3, 1, 0, 0) == 26
-    assert F.conv_output_length(26, 2, 2, 0, 0) == 13
-    assert F.conv_output_length(7, 3, 2, 0, 0) == 3
+    assert conv_output_length(28, 3, 1, 0, 0) == 26
+    assert conv_output_length(26, 2, 2, 0, 0) == 13
+    assert conv_output_length(7, 3, 2, 0, 0) == 3
 
 
 def all_ops(x, kernel, bias, dy_conv, dy_pool, argmax):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._kernels._scalars import EIGHT, FIVE, FOUR, TWO, bias_relu
+from numcnn.backend.numba._scalars import EIGHT, FIVE, FOUR, TWO, bias_relu
 
 TILE = 4  # output tile edge; input tiles are TILE + 2
 _BT = np.array(

@@ -15,7 +15,7 @@ _MIN_WORK = 1 << 20
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Same as :func:`numcnn.functional.matmul`: ``a @ b`` for 2-D a (M, K) and b (K, N) → (M, N)."""
+    """Same as :func:`numcnn.backend.numpy.matmul`: ``a @ b`` for 2-D a (M, K) and b (K, N) → (M, N)."""
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), dtype=np.result_type(a, b))

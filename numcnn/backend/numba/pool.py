@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from numcnn._threads import parallel_for
-from numcnn.functional import _output_hw, _window_counts
+from numcnn.backend.shapes import output_hw, window_counts
 
 # Below this many images a pooling call stays on the caller's thread: handing off costs more than it saves.
 _MIN_IMAGES = 4
@@ -118,12 +118,12 @@ def _avgpool_backward_kernel(dy, ph, pw, sh, sw, top, left, counts, dx):
 
 
 def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
-    """Same as :func:`numcnn.functional.maxpool2d_forward` (same tie, NaN and padding rules): x (N, H, W, C)
+    """Same as :func:`numcnn.backend.numpy.maxpool2d_forward` (same tie, NaN and padding rules): x (N, H, W, C)
     → ``(y, argmax)``, y (N, OH, OW, C) in x's dtype, argmax int32 flat ``h*W + w`` (-1 for all-padding windows).
     """
     x = np.ascontiguousarray(x)
     (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
-    oh, ow = _output_hw(x.shape, pool_size, strides, pads)
+    oh, ow = output_hw(x.shape, pool_size, strides, pads)
     y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
     argmax = np.empty(y.shape, dtype=np.int32)
 
@@ -135,7 +135,7 @@ def maxpool2d_forward(x: np.ndarray, pool_size, strides, pads):
 
 
 def maxpool2d_backward(dy: np.ndarray, argmax: np.ndarray, x_shape) -> np.ndarray:
-    """Same as :func:`numcnn.functional.maxpool2d_backward`: dy, argmax (N, OH, OW, C) → dx ``x_shape``."""
+    """Same as :func:`numcnn.backend.numpy.maxpool2d_backward`: dy, argmax (N, OH, OW, C) → dx ``x_shape``."""
     n, h, w, c = x_shape
     dy = np.ascontiguousarray(dy)
     argmax = np.ascontiguousarray(argmax, dtype=np.int32)
@@ -149,11 +149,11 @@ def maxpool2d_backward(dy: np.ndarray, argmax: np.ndarray, x_shape) -> np.ndarra
 
 
 def avgpool2d_forward(x: np.ndarray, pool_size, strides, pads) -> np.ndarray:
-    """Same as :func:`numcnn.functional.avgpool2d_forward`: x (N, H, W, C) → y (N, OH, OW, C), x's dtype."""
+    """Same as :func:`numcnn.backend.numpy.avgpool2d_forward`: x (N, H, W, C) → y (N, OH, OW, C), x's dtype."""
     x = np.ascontiguousarray(x)
     (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
-    oh, ow = _output_hw(x.shape, pool_size, strides, pads)
-    counts = np.maximum(_window_counts(x.shape, pool_size, strides, pads, x.dtype), 1)
+    oh, ow = output_hw(x.shape, pool_size, strides, pads)
+    counts = np.maximum(window_counts(x.shape, pool_size, strides, pads, x.dtype), 1)
     y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
 
     def body(a, b):
@@ -164,11 +164,11 @@ def avgpool2d_forward(x: np.ndarray, pool_size, strides, pads) -> np.ndarray:
 
 
 def avgpool2d_backward(dy: np.ndarray, x_shape, pool_size, strides, pads) -> np.ndarray:
-    """Same as :func:`numcnn.functional.avgpool2d_backward`: dy (N, OH, OW, C) → dx ``x_shape``, dy's dtype."""
+    """Same as :func:`numcnn.backend.numpy.avgpool2d_backward`: dy (N, OH, OW, C) → dx ``x_shape``, dy's dtype."""
     dy = np.ascontiguousarray(dy)
     (ph, pw), (sh, sw), (top, _, left, _) = pool_size, strides, pads
-    _output_hw(x_shape, pool_size, strides, pads)
-    counts = np.maximum(_window_counts(x_shape, pool_size, strides, pads, dy.dtype), 1)
+    output_hw(x_shape, pool_size, strides, pads)
+    counts = np.maximum(window_counts(x_shape, pool_size, strides, pads, dy.dtype), 1)
     dx = np.empty(tuple(x_shape), dtype=dy.dtype)
 
     def body(a, b):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._kernels._scalars import ZERO, bias_relu
+from numcnn.backend.numba._scalars import ZERO, bias_relu
 
 # Up to this many inputs per window (kh·kw·C), the direct kernels beat im2col + GEMM.
 MAX_DIRECT_WIDTH = 16

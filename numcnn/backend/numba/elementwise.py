@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._kernels._scalars import ZERO
 from numcnn._threads import parallel_for
+from numcnn.backend.numba._scalars import ZERO
 
 _MIN_ELEMENTS = 1 << 16
 
@@ -46,7 +46,7 @@ def _flat(a: np.ndarray) -> np.ndarray:
 
 
 def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Same as :func:`numcnn.functional.relu_forward`: ``max(x, 0)``, any shape, same dtype, NaN kept.
+    """Same as :func:`numcnn.backend.numpy.relu_forward`: ``max(x, 0)``, any shape, same dtype, NaN kept.
 
     ``out`` (C-contiguous, x's shape and dtype) receives the result; ``out=x`` works in place.
     """
@@ -64,7 +64,7 @@ def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def relu_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Same as :func:`numcnn.functional.relu_backward`: dy where y > 0, else 0."""
+    """Same as :func:`numcnn.backend.numpy.relu_backward`: dy where y > 0, else 0."""
     dy = np.ascontiguousarray(dy)
     dx = np.empty_like(dy)
     dyf, yf, dxf = _flat(dy), _flat(np.ascontiguousarray(y)), _flat(dx)
@@ -77,7 +77,7 @@ def relu_backward(dy: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def adam_update(param, grad, m, v, alpha: float, beta_1: float, beta_2: float, epsilon: float) -> None:
-    """Same as :func:`numcnn.functional.adam_update`: one Adam step in place on C-contiguous ``param``,
+    """Same as :func:`numcnn.backend.numpy.adam_update`: one Adam step in place on C-contiguous ``param``,
     ``m``, ``v`` (``grad`` may be any layout); scalars are cast to the arrays' dtype first, as numpy does."""
     cast = param.dtype.type
     pf, gf, mf, vf = _flat(param), _flat(np.ascontiguousarray(grad, dtype=param.dtype)), _flat(m), _flat(v)

@@ -1,0 +1,78 @@
+"""What the convolution kernels share: a convolution's geometry, per-thread work buffers, and the chunking of a
+batch into a few images per task."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import NamedTuple
+
+import numpy as np
+
+from numcnn._threads import THREADS
+from numcnn.backend.shapes import output_hw
+
+# Size of one thread's im2col chunk, which sets the images per chunk for every method (6 for the notebook's
+# conv2). A few MB keeps a chunk in cache between one step writing it and the next reading it (the timings
+# behind this choice are in benchmarks/README.md). Tests lower it to force many chunks.
+CHUNK_BYTES = 4 * 2**20
+
+_local = threading.local()
+
+
+class ConvGeometry(NamedTuple):
+    """A convolution of a (kh, kw, C, F) kernel over NHWC images: window, strides, leading pads, output size."""
+
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    top: int
+    left: int
+    out_h: int
+    out_w: int
+    channels: int
+    filters: int
+
+    @classmethod
+    def of(cls, x_shape, kernel_shape, strides, pads) -> ConvGeometry:
+        kh, kw, c, f = kernel_shape
+        oh, ow = output_hw(x_shape, (kh, kw), strides, pads)
+        return cls(kh, kw, strides[0], strides[1], pads[0], pads[2], oh, ow, c, f)
+
+    @property
+    def kernel_args(self) -> tuple[int, ...]:
+        """``(kh, kw, sh, sw, top, left, out_h, out_w)``, the arguments of the im2col/col2im kernels."""
+        return self[:8]
+
+    @property
+    def pixels(self) -> int:
+        """Output pixels per image."""
+        return self.out_h * self.out_w
+
+    @property
+    def width(self) -> int:
+        """Inputs per window, ``kh·kw·C``: the columns of im2col."""
+        return self.kh * self.kw * self.channels
+
+    @property
+    def winograd_3x3(self) -> bool:
+        """A 3×3 stride-1 convolution, which Winograd F(4×4, 3×3) computes."""
+        return (self.kh, self.kw, self.sh, self.sw) == (3, 3, 1, 1)
+
+
+def buffer(name: str, shape: tuple, dtype) -> np.ndarray:
+    """A work array of ``shape`` owned by the calling thread and reused across calls."""
+    size = math.prod(shape)
+    flat = getattr(_local, name, None)
+    if flat is None or flat.dtype != dtype or flat.size < size:
+        flat = np.empty(size, dtype=dtype)
+        setattr(_local, name, flat)
+    return flat[:size].reshape(shape)
+
+
+def chunks(n_images: int, bytes_per_image: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` image ranges whose im2col columns fill at most ``CHUNK_BYTES`` each, and at least
+    four chunks a thread so that the threads can even out their share."""
+    step = max(1, min(CHUNK_BYTES // max(bytes_per_image, 1), -(-n_images // (4 * THREADS))))
+    return [(s, min(s + step, n_images)) for s in range(0, n_images, step)]
