@@ -20,12 +20,13 @@ from numcnn import (
     utils,
 )
 from numcnn.layers import Input
-from numcnn.models import Sequential, load_model
+from numcnn.models import Model, Sequential, load_model
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Input",
+    "Model",
     "Sequential",
     "load_model",
     "activations",

@@ -22,6 +22,11 @@ def invalid_described(name: str, expected: str, received: str, error: type[Excep
     return error(f"Invalid value for argument '{name}': expected {expected}. Received: {received}")
 
 
+def format_shape(shape) -> str:
+    """``(None, 28, 28, 1)``, and ``(10,)`` for one axis, as Keras prints shapes."""
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
 def is_int(value) -> bool:
     """True for Python and NumPy integers, False for bools (``True`` is not a size)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn._checks import fraction, invalid, is_int, positive_int
-from numcnn.layers.base import format_shape
+from numcnn._checks import format_shape, fraction, invalid, is_int, positive_int
 
 
 def _describe(value):
@@ -101,20 +100,17 @@ def check_initial_epoch(initial_epoch, epochs: int) -> int:
 
 
 def check_validation_data(validation_data):
-    """``validation_data``: a pair ``(x_val, y_val)``; returns it. Sample weights are not supported."""
-    expected = "a tuple (x_val, y_val)"
+    """``validation_data``: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``; returns the three
+    (the weights None when absent)."""
+    expected = "a tuple (x_val, y_val) or (x_val, y_val, sample_weight)"
     if not isinstance(validation_data, (tuple, list)):
         raise invalid("validation_data", expected, _describe(validation_data), TypeError)
-    if len(validation_data) == 3:
-        raise ValueError(
-            "Invalid value for argument 'validation_data': expected (x_val, y_val); numcnn does not support "
-            "validation sample weights. Received: a tuple of 3 items"
-        )
-    if len(validation_data) != 2:
+    if len(validation_data) not in (2, 3):
         raise invalid(
             "validation_data", expected, f"a {type(validation_data).__name__} of {len(validation_data)} items"
         )
-    return validation_data[0], validation_data[1]
+    x_val, y_val, *rest = validation_data
+    return x_val, y_val, (rest[0] if rest else None)
 
 
 def split_validation(x, y, validation_split):

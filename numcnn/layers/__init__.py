@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from numcnn._checks import invalid
 from numcnn._registry import Registry
-from numcnn.layers.base import ActivatedLayer, Input, InputLayer, Layer
+from numcnn.layers.activated import ActivatedLayer, KernelLayer
+from numcnn.layers.base import Layer
 from numcnn.layers.conv import Conv2D, Convolution2D
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from numcnn.layers.input_layer import Input, InputLayer
 from numcnn.layers.normalization import BatchNormalization
 from numcnn.layers.pooling import (
     AveragePooling2D,
@@ -48,6 +50,7 @@ def deserialize(spec: dict) -> Layer:
 __all__ = [
     "Layer",
     "ActivatedLayer",
+    "KernelLayer",
     "Input",
     "InputLayer",
     "Conv2D",

@@ -10,7 +10,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import int_pair, one_of
-from numcnn.functional import conv_output_length, same_pads
+from numcnn.backend.shapes import conv_output_length, same_pads
 
 PADDINGS = ("valid", "same")
 

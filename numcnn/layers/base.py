@@ -1,13 +1,20 @@
-"""The layer protocol every numcnn layer follows, and the ``Input`` placeholder.
+"""The layer protocol every numcnn layer follows.
 
 A layer owns its weights and their gradients:
 
 - ``build(input_shape)`` creates ``self.params`` (trainable, e.g. ``{"kernel": …, "bias": …}``) and
   ``self.state`` (non-trainable, e.g. BatchNormalization's moving statistics); ``self.grads`` has the
-  keys of ``params``. ``input_shape`` includes the batch axis as ``None``, like Keras.
+  keys of ``params``. ``input_shape`` includes the batch axis as ``None``, like Keras (a list of shapes for a
+  layer that takes a list, such as ``Add``).
 - ``forward(x, training=False) -> y`` caches only what ``backward`` needs.
-- ``backward(dy) -> dx`` overwrites ``self.grads`` and returns the gradient for the input; it never
-  updates params and never modifies ``dy``.
+- ``backward(dy) -> dx`` overwrites ``self.grads`` and returns the gradient for the input (a list for a layer
+  that takes a list); it never updates params and never modifies ``dy``. ``backward_weights(dy)`` fills the
+  weight gradients only, for a layer that nothing before needs a gradient from.
+
+A layer is pure: what it computes depends on its inputs, weights and arguments, never on its neighbours.
+Calling it on arrays runs ``forward`` (building it on first use); calling it on ``KerasTensor``s records a
+node of the functional graph (:mod:`numcnn.graph`). A layer called at several places of a graph runs each call
+on its own shallow copy (same weight arrays, own caches and gradients), which the model's plan arranges.
 
 Weights are in Keras' layouts and order so ``get_weights``/``set_weights`` interoperate with Keras.
 """
@@ -15,12 +22,12 @@ Weights are in Keras' layouts and order so ``get_weights``/``set_weights`` inter
 from __future__ import annotations
 
 import re
-import weakref
 
 import numpy as np
 
-from numcnn import activations, backend, initializers
-from numcnn._checks import check_allocation, flag, invalid, positive_int, shape_tuple
+from numcnn import backend, graph, initializers
+from numcnn._checks import check_allocation, flag, format_shape, invalid, shape_tuple
+from numcnn.tensors import as_tensor
 
 _name_counts: dict[str, int] = {}
 
@@ -41,18 +48,17 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", name).lower()
 
 
-def format_shape(shape) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def float_dtype(dtype) -> np.dtype:
     """A layer's ``dtype``: ``None`` (``backend.floatx()``), float32 or float64, else raise.
 
-    float16 is refused: the kernels compute in float32 or float64 only (and half precision would need
+    Keras' ``DTypePolicy`` configs (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) are read
+    by name. float16 is refused: the kernels compute in float32 or float64 only (and half precision would need
     loss scaling to train at all).
     """
     if dtype is None:
         return np.dtype(backend.floatx())
+    if isinstance(dtype, dict) and isinstance(dtype.get("config"), dict):
+        dtype = dtype["config"].get("name")
     expected = "'float32' or 'float64'"
     try:
         resolved = np.dtype(dtype)
@@ -92,8 +98,20 @@ def check_weight(label: str, value, current: np.ndarray, layer_name: str) -> np.
     return cast
 
 
+def _shapes(value):
+    """The shape of an array-like or KerasTensor, or the list of shapes of a list of them."""
+    if isinstance(value, (list, tuple)) and not isinstance(value, graph.KerasTensor):
+        return [_shapes(v) for v in value]
+    return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+
+
 class Layer:
-    """Base class: naming, weights bookkeeping, shape checks and the Keras weight API."""
+    """Base class: naming, building, weights bookkeeping, calls on arrays or KerasTensors, the Keras weight API.
+
+    ``takes_list`` (a class attribute) marks layers whose input is a list of tensors (merge layers).
+    """
+
+    takes_list = False
 
     def __init__(self, name=None, input_shape=None, trainable=True, dtype=None, **kwargs):
         if "batch_input_shape" in kwargs:
@@ -102,6 +120,9 @@ class Layer:
                 expected = "a shape with the batch axis, e.g. (None, 28, 28, 1)"
                 raise invalid("batch_input_shape", expected, batch_input_shape, TypeError)
             input_shape = tuple(batch_input_shape)[1:]
+        if "input_dim" in kwargs:  # Keras 2's Dense(…, input_dim=784)
+            input_shape = (kwargs.pop("input_dim"),)
+        activity_regularizer = kwargs.pop("activity_regularizer", None)
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s): {unknown}")
@@ -109,32 +130,56 @@ class Layer:
             raise invalid("name", "a non-empty string or None", name, TypeError)
         self.name = name or unique_name(_snake_case(type(self).__name__))
         self.input_spec_shape = None if input_shape is None else shape_tuple("input_shape", input_shape)
-        self.trainable = flag("trainable", trainable)
+        self._trainable = flag("trainable", trainable)
         self.dtype = float_dtype(dtype)
+        self.activity_regularizer = None
+        if activity_regularizer is not None:
+            from numcnn import regularizers
+
+            self.activity_regularizer = regularizers.get(activity_regularizer)
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
+        self.regularizers: dict = {}  # weight name -> regularizer, added to the loss and its gradient
+        self.constraints: dict = {}  # weight name -> constraint, applied after each update
         self.built = False
-        self.input_shape: tuple | None = None
-        self.output_shape: tuple | None = None
-        self._models = weakref.WeakSet()  # the models this layer is in (a layer may be shared, as in Keras)
+        self.input_shape = None
+        self.output_shape = None
+
+    @property
+    def trainable(self) -> bool:
+        """Whether ``fit`` updates this layer's weights; a change takes effect at the next step."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        self._trainable = flag("trainable", value)
+        graph.changed()
 
     # -- building ---------------------------------------------------------------------------------
     def build(self, input_shape) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis ``None``). Subclasses extend."""
-        self.input_shape = (None, *tuple(input_shape)[1:])
+        if self.takes_list:
+            self.input_shape = [(None, *tuple(s)[1:]) for s in input_shape]
+        else:
+            self.input_shape = (None, *tuple(input_shape)[1:])
         self.output_shape = self.compute_output_shape(self.input_shape)
         self.built = True
+        graph.changed()
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def add_weight(self, name: str, shape, initializer, trainable: bool = True) -> np.ndarray:
+    def add_weight(
+        self, name: str, shape, initializer, trainable: bool = True, regularizer=None, constraint=None
+    ) -> np.ndarray:
+        """Create weight ``name`` of ``shape`` from ``initializer`` (trainable into ``params``, else ``state``),
+        with an optional regularizer and constraint (objects of :mod:`numcnn.regularizers`/``constraints``)."""
         # Initializers draw in float64: refuse sizes that cannot fit before NumPy tries (units=10**12).
         check_allocation(
             f"Cannot create weight '{name}' of layer '{self.name}' (its size arguments are too large for its input)",
             tuple(shape),
-            8,
+            8 + self.dtype.itemsize,
         )
         value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
         if trainable:
@@ -142,39 +187,131 @@ class Layer:
             self.grads[name] = np.zeros_like(value)
         else:
             self.state[name] = value
+        if regularizer is not None:
+            self.regularizers[name] = regularizer
+        if constraint is not None:
+            self.constraints[name] = constraint
         return value
 
-    # -- running ----------------------------------------------------------------------------------
-    def check_input(self, x) -> None:
-        """Raise a clear error when ``x`` does not fit the shape this layer was built for."""
-        expected = self.input_shape
-        if expected is None:
+    def ensure_built(self, input_shape) -> None:
+        """Build for ``input_shape`` unless built; a built layer must have been built for the same shape.
+
+        Shapes are checked first (``compute_output_shape``), so a kernel larger than the image is refused before
+        any weight exists; a build that fails part-way leaves the layer unbuilt, and the error is a ValueError
+        naming the layer.
+        """
+        if self.built:
+            self.check_input_shape(input_shape)
             return
-        if not isinstance(x, np.ndarray):
-            raise invalid("inputs", f"a numpy array for layer '{self.name}'", type(x).__name__, TypeError)
-        if x.ndim != len(expected) or tuple(x.shape[1:]) != tuple(expected[1:]):
+        try:
+            self.compute_output_shape(input_shape)
+        except (ValueError, TypeError):
+            raise
+        except Exception:  # a layer whose own build() checks the shape, with a better message
+            pass
+        try:
+            self.build(input_shape)
+        except (IndexError, KeyError, ZeroDivisionError) as err:  # a layer without its own shape checks
+            self.unbuild()
             raise ValueError(
-                f"Invalid value for argument 'inputs': expected an array of shape {format_shape(expected)} "
-                f"for layer '{self.name}'. Received: inputs.shape={format_shape(x.shape)}"
+                f"Invalid value for argument 'input_shape': layer '{self.name}' ({type(self).__name__}) cannot "
+                f"take inputs of this shape ({type(err).__name__}: {err}). Received: input_shape={input_shape}"
+            ) from None
+        except BaseException:
+            self.unbuild()
+            raise
+        shapes = self.output_shape if isinstance(self.output_shape, list) else [self.output_shape]
+        if any(s is None or len(s) < 2 or any(d is not None and d < 1 for d in s[1:]) for s in shapes):
+            received = self.output_shape
+            self.unbuild()
+            raise ValueError(
+                f"Invalid value for argument 'input_shape': layer '{self.name}' ({type(self).__name__}) gives "
+                f"outputs of shape {received}, with no sample axis or an empty one. Received: input_shape={input_shape}"
             )
 
-    def __call__(self, x, training=False):
-        if not self.built:
-            shape = (None, *np.shape(x)[1:])
-            self.compute_output_shape(shape)  # refuse a shape that does not fit before making any weight
-            try:
-                self.build(shape)
-            except BaseException:
-                self.unbuild()
-                raise
-        self.check_input(x)
-        return self.forward(x, training=training)
+    def check_input_shape(self, input_shape, argument: str = "input_shape") -> None:
+        """Raise a clear error when ``input_shape`` (batch axis included) is not what the layer was built for."""
+        expected = self.input_shape
+        if self.takes_list and len(expected) != len(input_shape):
+            raise invalid(argument, f"a list of {len(expected)} tensors for layer '{self.name}'", len(input_shape))
+        pairs = zip(expected, input_shape) if self.takes_list else [(expected, input_shape)]
+        for want, got in pairs:
+            if len(want) == len(got) and tuple(want[1:]) == tuple(got[1:]):
+                continue
+            if argument == "inputs":
+                raise ValueError(
+                    f"Invalid value for argument 'inputs': expected an array of shape {format_shape(want)} "
+                    f"for layer '{self.name}'. Received: inputs.shape={format_shape(got)}"
+                )
+            raise ValueError(
+                f"Invalid value for argument 'input_shape': layer '{self.name}' was built for inputs "
+                f"{format_shape(want)}. Received: input_shape={format_shape(tuple(got))}"
+            )
+
+    # -- running ----------------------------------------------------------------------------------
+    def __call__(self, inputs, training=None, **kwargs):
+        """On arrays (or array-likes): run ``forward`` (``training`` False unless given) and return arrays with
+        ``.numpy()``. On KerasTensors: record a node of the functional graph and return its KerasTensors."""
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__call__() got unexpected keyword argument(s): {sorted(kwargs)}")
+        if training is not None:
+            training = flag("training", training)
+        self._check_structure(inputs)
+        if graph.is_symbolic(inputs):
+            return self.call_symbolic(inputs, training)
+        arrays = [self._as_array(v) for v in inputs] if self.takes_list else self._as_array(inputs)
+        if self.built:
+            self.check_input_shape(_shapes(arrays), "inputs")
+        self.ensure_built(_shapes(arrays))
+        return as_tensor(self.forward(arrays, training=bool(training)))
+
+    def _check_structure(self, inputs) -> None:
+        if self.takes_list and not (isinstance(inputs, (list, tuple)) and len(inputs) >= 1):
+            raise invalid("inputs", f"a list of tensors for layer '{self.name}'", type(inputs).__name__, TypeError)
+        if not self.takes_list and isinstance(inputs, (list, tuple)) and graph.is_symbolic(inputs):
+            raise invalid("inputs", f"a single tensor for layer '{self.name}'", f"a list of {len(inputs)}", TypeError)
+
+    def _as_array(self, value) -> np.ndarray:
+        """An array-like (list, array, object with ``__array__``) as an array of this layer's dtype."""
+        if value is None or isinstance(value, (str, bytes, dict)):
+            raise invalid("inputs", f"an array for layer '{self.name}'", type(value).__name__, TypeError)
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError) as err:
+            raise invalid(
+                "inputs", f"an array for layer '{self.name}'", f"an object that is not one ({err})", TypeError
+            ) from None
+        if arr.dtype.kind not in "biuf":
+            raise invalid("inputs", f"a numeric array for layer '{self.name}'", f"dtype {arr.dtype}", TypeError)
+        if arr.ndim == 0:
+            raise invalid("inputs", f"an array with a batch axis for layer '{self.name}'", "a scalar")
+        return np.ascontiguousarray(arr, dtype=self.dtype)
+
+    def call_symbolic(self, inputs, training=None):
+        """Build for the KerasTensors' shapes, record the call as a node, return the output KerasTensor(s)."""
+        tensors = list(inputs) if self.takes_list else [inputs]
+        if not all(isinstance(t, graph.KerasTensor) for t in tensors):
+            raise invalid(
+                "inputs", f"KerasTensors only (not a mix with arrays) for layer '{self.name}'", tensors, TypeError
+            )
+        shapes = [t.shape for t in tensors] if self.takes_list else tensors[0].shape
+        self.ensure_built(shapes)
+        out_shape = self.compute_output_shape(self.input_shape)
+        node = graph.Node(self, tensors, self.takes_list, training)
+        outputs = out_shape if isinstance(out_shape, list) else [out_shape]
+        node.outputs = [graph.KerasTensor(s, self.dtype.name, node, i) for i, s in enumerate(outputs)]
+        return node.outputs if isinstance(out_shape, list) else node.outputs[0]
 
     def forward(self, x, training=False):
         raise NotImplementedError
 
     def backward(self, dy):
         raise NotImplementedError
+
+    def backward_weights(self, dy) -> None:
+        """The weight gradients only (nothing before this layer needs a gradient); layers that can skip the
+        input gradient's work override this."""
+        self.backward(dy)
 
     # -- weights ----------------------------------------------------------------------------------
     @property
@@ -211,8 +348,10 @@ class Layer:
     def unbuild(self) -> None:
         """Forget the weights and shapes of a build that failed part-way, so the layer can be built again."""
         self.params, self.grads, self.state = {}, {}, {}
+        self.regularizers, self.constraints = {}, {}
         self.built = False
         self.input_shape = self.output_shape = None
+        graph.changed()
 
     def count_params(self) -> int:
         return int(sum(w.size for w in self.weights))
@@ -222,6 +361,10 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
         if self.input_spec_shape is not None:
             config["input_shape"] = list(self.input_spec_shape)
+        if self.activity_regularizer is not None:
+            from numcnn._registry import serialize
+
+            config["activity_regularizer"] = serialize(self.activity_regularizer)
         return config
 
     @classmethod
@@ -231,117 +374,3 @@ class Layer:
     def __repr__(self) -> str:
         shape = "" if self.output_shape is None else f", output_shape={format_shape(self.output_shape)}"
         return f"<{type(self).__name__} name={self.name!r}{shape}, params={self.count_params() if self.built else '?'}>"
-
-
-class ActivatedLayer(Layer):
-    """A layer ``y = activation(z)`` with ``z`` a linear map of the input (Conv2D, Dense, Activation).
-
-    Subclasses implement ``forward_linear(x) -> z`` and ``backward_linear(dz) -> dx``. The split lets the
-    model skip softmax's Jacobian and feed the fused softmax-crossentropy gradient ``dz`` directly.
-    Subclasses that set ``fuses_relu`` also take ``forward_linear(x, relu=True)`` and
-    ``backward_linear(dy, relu_output=y)``: ReLU then runs inside their kernels, on data still in cache,
-    instead of as two more full passes over the output.
-    """
-
-    fuses_relu = False
-
-    def __init__(self, activation=None, **kwargs):
-        self.activation = activations.get(activation)
-        super().__init__(**kwargs)
-        self._z = None
-        self._y = None
-
-    def _fused_relu(self) -> bool:
-        return self.fuses_relu and self.activation.name == "relu"
-
-    def forward(self, x, training=False):
-        if self._fused_relu():
-            y = self.forward_linear(x, training=training, relu=True)
-            self._z = None
-        else:
-            z = self.forward_linear(x, training=training)
-            y = self.activation.forward(z)
-            self._z = z if self.activation.needs_input else None
-        self._y = y
-        return y
-
-    def backward(self, dy):
-        if self._fused_relu():
-            return self.backward_linear(dy, relu_output=self._y)
-        return self.backward_linear(self.activation.backward(dy, self._z, self._y))
-
-    def forward_linear(self, x, training=False):
-        raise NotImplementedError
-
-    def backward_linear(self, dz):
-        raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
-
-
-class KernelLayer(ActivatedLayer):
-    """An ``ActivatedLayer`` whose linear map has a ``kernel`` and, with ``use_bias``, a ``bias`` (Conv2D,
-    Dense): their shared arguments, weight creation, config, and the fused ReLU of their kernels."""
-
-    fuses_relu = True
-
-    def __init__(
-        self,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        **kwargs,
-    ):
-        self.use_bias = flag("use_bias", use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        super().__init__(activation=activation, **kwargs)
-        self.input_gradient = True  # the model turns this off for the first layer with weights
-        self._x = None
-
-    def add_kernel_and_bias(self, kernel_shape: tuple) -> None:
-        """``kernel`` of ``kernel_shape`` (Keras' layout, outputs last) and, with ``use_bias``, a ``bias``."""
-        self.add_weight("kernel", kernel_shape, self.kernel_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (kernel_shape[-1],), self.bias_initializer)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        }
-
-
-class InputLayer(Layer):
-    """``Input(shape=(28, 28, 1))``: declares the per-sample input shape of a Sequential model."""
-
-    def __init__(self, shape=None, batch_size=None, name=None, **kwargs):
-        if shape is None and "input_shape" in kwargs:
-            shape = kwargs.pop("input_shape")
-        if shape is None:
-            raise invalid("shape", "a tuple of positive integers", shape, TypeError)
-        shape = shape_tuple("shape", shape)
-        self.batch_size = None if batch_size is None else positive_int("batch_size", batch_size)
-        super().__init__(name=name, input_shape=shape, **kwargs)
-        self.shape = self.input_spec_shape
-        self.build((None, *self.shape))
-
-    def forward(self, x, training=False):
-        return x
-
-    def backward(self, dy):
-        return dy
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["shape"] = list(config.pop("input_shape"))
-        return config
-
-
-def Input(shape=None, batch_size=None, name=None, **kwargs) -> InputLayer:  # noqa: N802 (Keras' name)
-    """Keras' ``Input``: a placeholder layer carrying the per-sample shape (no batch axis)."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from numcnn import backend
 from numcnn._checks import positive_int
-from numcnn.functional import PooledOutput
 from numcnn.layers._spatial import SpatialMixin
-from numcnn.layers.base import KernelLayer
+from numcnn.layers.activated import KernelLayer
 
 
 class Conv2D(SpatialMixin, KernelLayer):
@@ -45,39 +44,27 @@ class Conv2D(SpatialMixin, KernelLayer):
         self.add_kernel_and_bias((*self.kernel_size, channels, self.filters))
         super().build(input_shape)
 
-    # Set by the model when a max-pool follows that it fuses with this layer: forward then returns the
-    # pool's output as a ``PooledOutput`` (the pool takes it as it is) and the full output is never built.
-    pool_after = None
-
     def forward_linear(self, x, training=False, relu=False):
         self._x = self._to_nhwc(x)
-        args = (self._x, self.params["kernel"], self.params.get("bias"), self.strides, self.pads)
-        pool = self.pool_after
-        if pool is not None:
-            pooled, argmax = backend.ops().conv2d_forward(
-                *args, relu=relu, pool=(pool.pool_size, pool.strides, pool.pads)
-            )
-            return PooledOutput(pooled, argmax, self.compute_output_shape(self._x.shape))
-        return self._from_nhwc(backend.ops().conv2d_forward(*args, relu=relu))
+        y = backend.nn.conv2d_forward(
+            self._x, self.params["kernel"], self.params.get("bias"), self.strides, self.pads, relu
+        )
+        return self._from_nhwc(y)
 
-    def backward_linear(self, dz, relu_output=None):
-        dx, dkernel, dbias = backend.ops().conv2d_backward(
+    def backward_linear(self, dz, relu_output=None, need_dx=True):
+        dx, dkernel, dbias = backend.nn.conv2d_backward(
             self._to_nhwc(dz),
             self._x,
             self.params["kernel"],
             self.strides,
             self.pads,
-            self.input_gradient,
-            relu_output=relu_output if relu_output is None or self.pool_after else self._to_nhwc(relu_output),
+            need_dx,
+            relu_output=None if relu_output is None else self._to_nhwc(relu_output),
         )
         self.grads["kernel"] = dkernel
         if self.use_bias:
             self.grads["bias"] = dbias
         return None if dx is None else self._from_nhwc(dx)
-
-    def accepts_pooled_gradient(self) -> bool:
-        """Whether backward can take a following max-pool's unscattered ``PooledGradient`` as its dy."""
-        return self.data_format == "channels_last" and self.activation.name in ("relu", "linear")
 
     def get_config(self) -> dict:
         return {

@@ -7,7 +7,8 @@ import numpy as np
 from numcnn import backend
 from numcnn import random as nrandom
 from numcnn._checks import fraction, invalid, is_int, non_negative_int, positive_int
-from numcnn.layers.base import ActivatedLayer, KernelLayer, Layer
+from numcnn.layers.activated import ActivatedLayer, KernelLayer
+from numcnn.layers.base import Layer
 
 
 class Dense(KernelLayer):
@@ -39,7 +40,7 @@ class Dense(KernelLayer):
         super().build(input_shape)
 
     def forward_linear(self, x, training=False, relu=False):
-        ops = backend.ops()
+        ops = backend.nn
         self._x = x
         z = ops.matmul(x.reshape(-1, x.shape[-1]), self.params["kernel"])
         if self.use_bias:
@@ -48,8 +49,8 @@ class Dense(KernelLayer):
             ops.relu_forward(z, out=z)  # z is ours: rectify it in place
         return z.reshape(*x.shape[:-1], self.units)
 
-    def backward_linear(self, dz, relu_output=None):
-        ops = backend.ops()
+    def backward_linear(self, dz, relu_output=None, need_dx=True):
+        ops = backend.nn
         if relu_output is not None:
             dz = ops.relu_backward(dz, relu_output)
         x2 = self._x.reshape(-1, self._x.shape[-1])
@@ -57,7 +58,7 @@ class Dense(KernelLayer):
         self.grads["kernel"] = ops.matmul(x2.T, dz2)
         if self.use_bias:
             self.grads["bias"] = dz2.sum(axis=0)
-        if not self.input_gradient:
+        if not need_dx:
             return None
         return ops.matmul(dz2, self.params["kernel"].T).reshape(self._x.shape)
 
@@ -77,7 +78,7 @@ class Activation(ActivatedLayer):
     def forward_linear(self, x, training=False):
         return x
 
-    def backward_linear(self, dz):
+    def backward_linear(self, dz, need_dx=True):
         return dz
 
 

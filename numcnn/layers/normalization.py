@@ -66,7 +66,6 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         super().__init__(**kwargs)
-        self.input_gradient = True  # the model turns this off when nothing before this layer needs dx
         self._cache = None
 
     # -- building ---------------------------------------------------------------------------------
@@ -138,6 +137,12 @@ class BatchNormalization(Layer):
             moving += (batch * (1.0 - self.momentum)).astype(moving.dtype, copy=False)
 
     def backward(self, dy):
+        return self._backward(dy, need_dx=True)
+
+    def backward_weights(self, dy) -> None:
+        self._backward(dy, need_dx=False)
+
+    def _backward(self, dy, need_dx):
         shape, rows, centered, mean, inv_std, batch_stats = self._cache
         dy_rows = self._to_rows(dy)
         dtype = dy_rows.dtype.type
@@ -149,7 +154,7 @@ class BatchNormalization(Layer):
             self.grads["gamma"] = dgamma
         if self.center:
             self.grads["beta"] = dbeta
-        if not self.input_gradient:
+        if not need_dx:
             return None
         gain = self._gamma(dy_rows.dtype) * inv_std
         if not batch_stats:

@@ -6,7 +6,6 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import flag, invalid
-from numcnn.functional import PooledGradient, PooledOutput
 from numcnn.layers._spatial import SpatialMixin
 from numcnn.layers.base import Layer
 
@@ -34,27 +33,16 @@ class MaxPooling2D(_Pooling2D):
 
     Backward routes each output gradient to the input element that won its window; on ties the first
     maximum in row-major window order (top-left first) takes all of it. 'same' padding never wins.
-
-    When the model sets ``defer_scatter`` (the layer before is a Conv2D that can take it), backward returns a
-    ``PooledGradient`` instead of the full-size, mostly-zero dx: the convolution scatters it chunk by chunk.
     """
 
-    defer_scatter = False
-
     def forward(self, x, training=False):
-        if isinstance(x, PooledOutput):  # the convolution before pooled its own output (the model fused them)
-            y, self._argmax, self._x_shape = x
-        else:
-            x = self._to_nhwc(x)
-            self._x_shape = x.shape
-            y, self._argmax = backend.ops().maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
-        self._y = y if self.defer_scatter else None
+        x = self._to_nhwc(x)
+        self._x_shape = x.shape
+        y, self._argmax = backend.nn.maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
         return self._from_nhwc(y)
 
     def backward(self, dy):
-        if self.defer_scatter:
-            return PooledGradient(self._to_nhwc(dy), self._argmax, self._x_shape, self._y)
-        dx = backend.ops().maxpool2d_backward(self._to_nhwc(dy), self._argmax, self._x_shape)
+        dx = backend.nn.maxpool2d_backward(self._to_nhwc(dy), self._argmax, self._x_shape)
         return self._from_nhwc(dx)
 
 
@@ -64,11 +52,11 @@ class AveragePooling2D(_Pooling2D):
     def forward(self, x, training=False):
         x = self._to_nhwc(x)
         self._x_shape = x.shape
-        y = backend.ops().avgpool2d_forward(x, self.pool_size, self.strides, self.pads)
+        y = backend.nn.avgpool2d_forward(x, self.pool_size, self.strides, self.pads)
         return self._from_nhwc(y)
 
     def backward(self, dy):
-        dx = backend.ops().avgpool2d_backward(self._to_nhwc(dy), self._x_shape, self.pool_size, self.strides, self.pads)
+        dx = backend.nn.avgpool2d_backward(self._to_nhwc(dy), self._x_shape, self.pool_size, self.strides, self.pads)
         return self._from_nhwc(dx)
 
 

@@ -1,0 +1,18 @@
+"""Models, as in ``keras.models``: ``Model`` (functional or subclassed), ``Sequential``, and loading and
+rebuilding them: ``load_model``, ``model_from_config``, ``model_from_json``, ``clone_model``."""
+
+from numcnn.models.config import clone_model, model_from_config, model_from_json
+from numcnn.models.files import load_model
+from numcnn.models.functional import Functional
+from numcnn.models.model import Model
+from numcnn.models.sequential import Sequential
+
+__all__ = [
+    "Functional",
+    "Model",
+    "Sequential",
+    "clone_model",
+    "load_model",
+    "model_from_config",
+    "model_from_json",
+]
