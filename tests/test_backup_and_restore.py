@@ -237,11 +237,6 @@ def test_sequential_backs_up_each_epoch_and_cleans_up(tmp_path):
     assert not tmp_path.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the lead's wiring: save_weights/load_weights with the optimizer state, and fit reading "
-    "model._initial_epoch after on_train_begin (remove this marker when they land)",
-)
 def test_sequential_resumed_equals_never_interrupted(tmp_path):
     x, y, _ = tiny_data(20)
     nrandom.set_seed(3)

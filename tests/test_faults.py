@@ -242,7 +242,7 @@ def rewrite(path, meta, arrays):
 
 def set_layer(index, **config):
     def mutate(meta, arrays):
-        meta["config"]["layers"][index]["config"].update(config)
+        meta["config"]["config"]["layers"][index]["config"].update(config)
 
     return mutate
 
@@ -292,12 +292,14 @@ MALFORMED = [
     ("config-list", mutating(lambda meta, arrays: meta.update(config=[1])), "invalid model config"),
     (
         "unknown-layer",
-        mutating(lambda meta, arrays: meta["config"]["layers"].insert(0, {"class_name": "Lambda", "config": {}})),
+        mutating(
+            lambda meta, arrays: meta["config"]["config"]["layers"].insert(0, {"class_name": "Lambda", "config": {}})
+        ),
         "class_name.*Lambda",
     ),
     (
         "layer-config-str",
-        mutating(lambda meta, arrays: meta["config"]["layers"][0].update(config="os.system")),
+        mutating(lambda meta, arrays: meta["config"]["config"]["layers"][0].update(config="os.system")),
         "invalid model config",
     ),
     ("unexpected-argument", mutating(set_layer(0, function="__import__('os')")), "unexpected keyword.*function"),

@@ -224,7 +224,10 @@ FIT_KW = {
     "batch_size": bad_positive_int,
     "epochs": st.one_of(bad_size, st.integers(max_value=0)),
     "validation_split": bad_fraction,
-    "validation_freq": bad_size,
+    # Keras also takes a list of epoch numbers (from 1): only lists that are not one are bad.
+    "validation_freq": bad_size.filter(
+        lambda v: not (isinstance(v, (list, tuple)) and v and all(isinstance(e, int) and e >= 1 for e in v))
+    ),
     "initial_epoch": st.one_of(st.integers(max_value=-1), st.integers(min_value=1, max_value=2**70), any_float),
     "verbose": st.one_of(
         st.integers().filter(lambda v: v not in (0, 1, 2)), st.text(max_size=3).filter(lambda s: s != "auto")
