@@ -39,9 +39,22 @@ LAYER_MACS = (
     ("dense_2", 128 * 128, True),
     ("dense_3", 128 * 10, True),
 )
-FORWARD_FLOP = 2 * sum(macs for _, macs, _ in LAYER_MACS)  # ≈ 24.0 MFLOP per sample
-# Training: forward, dW (same work) and dX (same work) for every layer but the first, which needs no dX.
-TRAIN_FLOP = 3 * FORWARD_FLOP - 2 * LAYER_MACS[0][1]  # ≈ 72.0 MFLOP per sample
+
+
+def flop_per_sample(layers) -> tuple[float, float]:
+    """FLOP per sample of one forward pass and of one training step, from ``(multiply-adds, needs_dx)`` pairs.
+
+    Only the products of convolutions and dense layers count (as direct convolutions: out_h·out_w·c_out·kh·kw·c_in
+    multiply-adds), 2 FLOP each. Training is the forward pass, the weight gradient (the same work) and, for each
+    layer whose input needs a gradient (``needs_dx``: not the model's input), the input gradient (the same work).
+    """
+    layers = [(float(macs), bool(needs_dx)) for macs, needs_dx in layers]
+    forward = 2 * sum(macs for macs, _ in layers)
+    return forward, 2 * forward + 2 * sum(macs for macs, needs_dx in layers if needs_dx)
+
+
+# ≈ 24.0 and 72.0 MFLOP per sample: every layer but the first needs dX
+FORWARD_FLOP, TRAIN_FLOP = flop_per_sample((macs, index > 0) for index, (_, macs, _) in enumerate(LAYER_MACS))
 
 
 def epoch_flop(n_train: int, n_val: int) -> float:
@@ -49,9 +62,9 @@ def epoch_flop(n_train: int, n_val: int) -> float:
     return float(n_train) * TRAIN_FLOP + float(n_val) * FORWARD_FLOP
 
 
-def split_sizes(n: int) -> tuple[int, int]:
-    """Keras' ``validation_split=0.2``: the first ``floor(0.8·n)`` samples train, the rest validate."""
-    n_train = int(n * (1.0 - VALIDATION_SPLIT))
+def split_sizes(n: int, validation_split: float = VALIDATION_SPLIT) -> tuple[int, int]:
+    """Keras' ``validation_split`` (0.2: the first ``floor(0.8·n)`` samples train, the rest validate)."""
+    n_train = int(n * (1.0 - validation_split))
     return n_train, n - n_train
 
 
@@ -90,6 +103,15 @@ def load_mnist(path, n_samples: int):
     return (images(x_train), y_train.astype(np.int64)), (images(x_test), y_test.astype(np.int64))
 
 
+def random_data(n: int, input_shape, seed: int, classes: int = 10):
+    """``n`` random samples: float32 inputs uniform in [0, 1) of ``(n, *input_shape)``, int64 labels in [0, classes).
+
+    The same seed gives the same arrays in every child, whatever its framework.
+    """
+    rng = np.random.default_rng(seed)
+    return rng.random((n, *input_shape), dtype=np.float32), rng.integers(0, classes, n)
+
+
 def one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
     out = np.zeros((labels.shape[0], classes), dtype=np.float32)
     out[np.arange(labels.shape[0]), labels] = 1.0
@@ -119,6 +141,12 @@ def sgemm_rates(repeats: int = 5) -> dict[str, float]:
         np.matmul(a, b, out=out)
         rates[name] = 2.0 * m * k * n / best_time(lambda a=a, b=b, out=out: np.matmul(a, b, out=out), repeats) / 1e9
     return rates
+
+
+def measured_sgemm_rates(threads: int, repeats: int = 5) -> dict[str, float]:
+    """``sgemm_rates`` measured in a child with ``threads`` threads, as the frameworks run (``{}`` if it fails)."""
+    print("numpy SGEMM rate: running …", file=sys.stderr, flush=True)
+    return run_worker({"mode": "gemm", "repeats": repeats}, threads).get("rates", {})
 
 
 def rss_mib() -> float:
@@ -183,17 +211,26 @@ def run_worker(task: dict, threads: int) -> dict:
     return result
 
 
-def run_frameworks(frameworks, task: dict, threads: int) -> dict[str, dict]:
-    """Run ``task`` for each framework in turn, skipping (with a message) those not installed."""
-    results = {}
+def installed(frameworks) -> list[str]:
+    """The frameworks of ``frameworks`` that are installed here; a message for each one skipped."""
+    found = []
     for name in frameworks:
-        if not available(name):
+        if available(name):
+            found.append(name)
+        else:
             print(f"{LABELS[name]}: skipped, '{MODULES[name]}' is not importable in {sys.executable}", file=sys.stderr)
-            continue
-        print(f"{LABELS[name]}: running …", file=sys.stderr, flush=True)
+    return found
+
+
+def run_frameworks(frameworks, task: dict, threads: int, what: str = "") -> dict[str, dict]:
+    """Run ``task`` for each installed framework in turn; ``what`` names the task in the progress messages."""
+    results = {}
+    for name in installed(frameworks):
+        label = f"{LABELS[name]}{what}"
+        print(f"{label}: running …", file=sys.stderr, flush=True)
         results[name] = run_worker({**task, "framework": name}, threads)
         if "error" in results[name]:
-            print(f"{LABELS[name]}: failed: {results[name]['error']}", file=sys.stderr)
+            print(f"{label}: failed: {results[name]['error']}", file=sys.stderr)
     return results
 
 
@@ -218,9 +255,14 @@ def exit_code(results: dict) -> int:
 
 
 def add_common_args(parser) -> None:
-    """``--batches --epochs --frameworks --threads --seed``, as every comparison script takes them."""
+    """``--batches --epochs --frameworks --threads --seed``, as the notebook's comparison scripts take them."""
     parser.add_argument("--batches", type=int, default=None, help="train on N batches of 256 (default: all 188)")
     parser.add_argument("--epochs", type=int, default=1, help="epochs (default 1)")
+    add_framework_args(parser)
+
+
+def add_framework_args(parser) -> None:
+    """``--frameworks --threads --seed``, as every comparison script takes them."""
     parser.add_argument(
         "--frameworks",
         type=parse_frameworks,

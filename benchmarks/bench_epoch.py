@@ -29,8 +29,8 @@ from _common import (
     fmt,
     machine_info,
     markdown_table,
+    measured_sgemm_rates,
     run_training,
-    run_worker,
     samples_for,
     split_sizes,
 )
@@ -123,8 +123,7 @@ def report(results: dict, rates: dict, n_train: int, n_val: int, threads: int) -
 def main(argv=None) -> int:
     args = parse_args(argv)
     n_train, n_val = split_sizes(samples_for(args.batches))
-    print("numpy SGEMM rate: running …", file=sys.stderr, flush=True)
-    rates = run_worker({"mode": "gemm", "repeats": args.gemm_repeats}, args.threads).get("rates", {})
+    rates = measured_sgemm_rates(args.threads, args.gemm_repeats)
     results = run_training(args, warmup=True, time_validation=True, accuracy=not args.no_accuracy)
     print(report(results, rates, n_train, n_val, args.threads))
     return exit_code(results)

@@ -27,7 +27,7 @@ from _common import (
     one_hot,
     sgemm_rates,
 )
-from _worker import NumcnnBench
+from _frameworks import NumcnnBench
 
 
 def parse_args(argv=None):
