@@ -1,4 +1,4 @@
-"""Time the NumPy reference ops (numcnn.functional) against the numba kernels (numcnn._kernels).
+"""Time the NumPy reference ops (numcnn.backend.numpy) against the numba kernels (numcnn.backend.numba).
 
 Shapes are those of the MNIST notebook at batch 256: conv1 (28×28×1 → 32 filters), conv2 (26×26×32 → 64
 filters, 'valid'), max pooling 2×2 of conv2's output, ReLU of conv2's output. The first call of each numba
@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from numcnn import _kernels, functional
+from numcnn.backend import numba as _kernels
+from numcnn.backend import numpy as functional
 
 
 def best_time(fn, repeats: int) -> float:

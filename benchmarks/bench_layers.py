@@ -1,9 +1,10 @@
-"""Where numcnn's training step goes: forward and backward time of each layer of the MNIST notebook's CNN.
+"""Where numcnn's training step goes: forward and backward time of each step of the MNIST notebook CNN's plan.
 
-One batch of real MNIST images (default 256) through the notebook's model, in this process: each layer's
-``forward(x, training=True)`` and ``backward(dy)`` (the last Dense: ``backward_linear(dz)`` with the fused
-softmax-crossentropy gradient ``dz = (p - y) / N``) on the inputs and gradients of a real step, best of
-``--repeats`` after a warm-up (numba's JIT compile or cache load, timed separately); then Adam's
+One batch of real MNIST images (default 256) through the notebook's model, in this process: each step of the
+model's execution plan (a layer, or a fused pair such as conv2 + max-pool; the last Dense is the
+softmax-crossentropy head, whose backward starts from ``dz = (p - y) / N``) forward and backward on the values
+and gradients of a real step, best of ``--repeats`` after a warm-up (numba's JIT compile or cache load, timed
+separately); then Adam's
 ``optimizer.apply(params, grads)``, the sum, a measured ``train_on_batch`` and ``predict`` throughput on the
 10 000 test images. Thread counts follow the environment (``NUMBA_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``).
 
@@ -41,41 +42,40 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _copy(value):
-    """A copy of what passes between two layers: an array, or the tuple of arrays a fused convolution and
-    max-pool hand each other (``PooledOutput`` forward, ``PooledGradient`` backward)."""
-    if isinstance(value, tuple):
-        return type(value)(*(v.copy() if isinstance(v, np.ndarray) else v for v in value))
-    return value.copy()
+def _copies(values):
+    return [None if v is None else v.copy() for v in values]
 
 
 def real_step(model, x, y):
-    """Each layer's input and output gradient in one real training step (copies: layers may reuse buffers)."""
-    layers = model.layers
-    inputs, h = [], x
-    for layer in layers:
-        inputs.append(_copy(h))
-        h = layer.forward(h, training=True)
-    dys = [None] * len(layers)
-    dys[-1] = (h - y) / x.shape[0]  # the fused softmax-crossentropy gradient, w.r.t. the last layer's logits
-    grad = layers[-1].backward_linear(dys[-1])
-    for i in range(len(layers) - 2, -1, -1):
-        dys[i] = _copy(grad)
-        grad = layers[i].backward(dys[i])
-    return inputs, dys
+    """The plan of a training step, and each step's input values and output gradients in a real step."""
+    plan = model.plan(True, model._compiled.heads())
+    values = [None] * plan.n_slots
+    values[plan.input_slots[0]] = x
+    inputs = []
+    for step in plan.steps:
+        inputs.append(_copies(values))
+        step.forward(values, True)
+    probs = values[plan.output_slots[0]]
+    grads = [None] * plan.n_slots
+    grads[plan.output_slots[0]] = (probs - y) / x.shape[0]  # the head's gradient with respect to the logits
+    dys = [None] * len(plan.steps)
+    for i in range(len(plan.steps) - 1, -1, -1):
+        dys[i] = _copies(grads)
+        plan.steps[i].backward(grads)
+    return plan, inputs, dys
 
 
-def time_layers(model, inputs, dys, repeats: int) -> list[tuple[float, float]]:
-    """(forward, backward) best seconds per layer; each backward follows its own fresh forward."""
-    layers, times = model.layers, []
-    for i, layer in enumerate(layers):
-        backward = layer.backward_linear if i == len(layers) - 1 else layer.backward
+def time_steps(plan, inputs, dys, repeats: int) -> list[tuple[float, float]]:
+    """(forward, backward) best seconds per step; each backward follows its own fresh forward."""
+    times = []
+    for step, values, grads in zip(plan.steps, inputs, dys):
         fwd = bwd = float("inf")
         for _ in range(repeats):
+            vals, grs = list(values), list(grads)
             start = time.perf_counter()
-            layer.forward(inputs[i], training=True)
+            step.forward(vals, True)
             middle = time.perf_counter()
-            backward(dys[i])
+            step.backward(grs)
             end = time.perf_counter()
             fwd, bwd = min(fwd, middle - start), min(bwd, end - middle)
         times.append((fwd, bwd))
@@ -103,8 +103,8 @@ def main(argv=None) -> int:
     model.predict(x[:32], batch_size=32)
     warmup = time.perf_counter() - start
 
-    inputs, dys = real_step(model, x, y)
-    times = time_layers(model, inputs, dys, args.repeats)
+    plan, inputs, dys = real_step(model, x, y)
+    times = time_steps(plan, inputs, dys, args.repeats)
     params, grads = model.trainable_params()  # after backward: layers may replace their grad arrays
     adam = best_time(lambda: model.optimizer.apply(params, grads), args.repeats)
     step = best_time(lambda: model.train_on_batch(x, y), args.repeats)
@@ -112,14 +112,15 @@ def main(argv=None) -> int:
     rate = max(sgemm_rates(3).values())
 
     total = sum(f + b for f, b in times) + adam
+    macs_of = {layer.name: macs for (_, macs, _), layer in zip(LAYER_MACS, model.layers)}
     rows = []
-    for (_, macs, _), layer, (fwd, bwd) in zip(LAYER_MACS, model.layers, times):
-        first = layer is model.layers[0]
-        flop = 2.0 * macs * args.batch
+    for plan_step, (fwd, bwd) in zip(plan.steps, times):
+        first = plan_step is plan.steps[0]
+        flop = 2.0 * sum(macs_of[layer.name] for layer in plan_step.layers) * args.batch
         rows.append(
             [
-                f"{layer.name} ({type(layer).__name__})",
-                "×".join(str(d) for d in layer.output_shape[1:]),
+                plan_step.describe().split(":")[0],
+                "×".join(str(d) for d in plan_step.layers[-1].output_shape[1:]),
                 fmt(1e3 * fwd),
                 fmt(1e3 * bwd),
                 fmt(1e3 * (fwd + bwd)),
@@ -130,7 +131,7 @@ def main(argv=None) -> int:
         )
     rows.append(["Adam apply", "", "", "", fmt(1e3 * adam), fmt(100 * adam / total, ".1f"), "", ""])
     rows.append(["**sum**", "", "", "", f"**{1e3 * total:.2f}**", "100.0", "", ""])
-    header = ["layer", "output", "forward ms", "backward ms", "total ms", "% of sum", "fwd GFLOP/s", "bwd GFLOP/s"]
+    header = ["step", "output", "forward ms", "backward ms", "total ms", "% of sum", "fwd GFLOP/s", "bwd GFLOP/s"]
     floor = TRAIN_FLOP * args.batch / (rate * 1e9)
     print(f"### numcnn: one training step of the MNIST notebook CNN, batch {args.batch}, best of {args.repeats}\n")
     print(machine_info() + "\n")
