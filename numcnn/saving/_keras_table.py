@@ -106,7 +106,7 @@ def arguments(entry: Entry, config: dict, where: str, converters: dict, accepted
     kwargs = {}
     for key, value in config.items():
         if key in entry.nested:
-            kwargs[key] = converters[entry.nested[key]](value, f"{where}, argument '{key}'")
+            kwargs[key] = converters[entry.nested[key]](value, f" in {where}")
         elif key in entry.keras_only:
             accepted = entry.keras_only[key]
             if not any(_same(value, a) for a in accepted):

@@ -192,6 +192,7 @@ def write_weights(weights: KerasWeights, model_name: str = "sequential") -> byte
             len(segments) < 2
             or segments[0] != "layers"
             or "vars" in segments
+            or any(segment in (".", "..") for segment in segments)
             or not all(map(_SEGMENT.fullmatch, segments))
         ):
             raise invalid("weights.layers", "paths like 'layers/dense'", path)
@@ -219,5 +220,5 @@ def _numeric(path: str, arrays) -> list[np.ndarray]:
         array = np.asarray(array)
         if array.dtype.kind not in "biuf":
             raise invalid(f"weights[{path!r}][{i}]", "a numeric array", f"dtype {array.dtype}", TypeError)
-        out.append(np.ascontiguousarray(array))
+        out.append(np.asarray(array, order="C"))  # not ascontiguousarray: it makes scalars 1-d
     return out
