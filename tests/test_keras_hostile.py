@@ -47,6 +47,10 @@ def h5_bytes(build) -> bytes:
 def test_a_missing_file(tmp_path):
     with pytest.raises(ModelFileNotFoundError, match="No model file"):
         read_keras(tmp_path / "nope.keras")
+    with pytest.raises(ModelFileNotFoundError, match="No model file"):
+        read_weights(tmp_path / "nope.weights.h5")
+    with pytest.raises(ModelFileNotFoundError, match="No model file"):
+        read_legacy_h5(tmp_path / "nope.h5")
     assert issubclass(ModelFileNotFoundError, FileNotFoundError) and issubclass(ModelFileNotFoundError, ValueError)
 
 

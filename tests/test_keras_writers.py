@@ -56,6 +56,14 @@ def test_standalone_weights_file_layout():
     assert layout(written) == layout(str(DATA / "optimizers" / "adam.weights.h5"))
 
 
+def test_nested_model_paths_round_trip():
+    kernel = np.arange(6, dtype=np.float32).reshape(2, 3)
+    weights = KerasWeights(layers={"layers/functional": [], "layers/functional/layers/dense": [kernel]})
+    again = read_weights(write_weights(weights))
+    assert again.layers.keys() == weights.layers.keys()
+    assert np.array_equal(again.layers["layers/functional/layers/dense"][0], kernel)
+
+
 def test_default_names_are_the_path_tails():
     weights = KerasWeights(layers={"layers/dense": [np.ones((2, 3), np.float32)], "layers/flatten": []})
     names = read_weights(write_weights(weights)).names

@@ -6,8 +6,11 @@ module and are imported on use, so importing ``numcnn.saving`` never needs h5py:
 - :mod:`numcnn.saving.keras_zip`: the ``.keras`` zip (``config.json``, ``metadata.json``, ``model.weights.h5``);
 - :mod:`numcnn.saving.keras_weights`: Keras 3's weights HDF5 (``.weights.h5`` and ``model.weights.h5``);
 - :mod:`numcnn.saving.legacy_h5`: Keras 2 / tf.keras full-model ``.h5`` and weights-only ``.h5``;
-- :mod:`numcnn.saving.keras_config`: Keras 3 config dicts ↔ numcnn layers, initializers, activations, losses,
-  metrics and optimizers.
+- :mod:`numcnn.saving.keras_config`: Keras 3 layer specs ↔ numcnn layers, initializers, activations;
+- :mod:`numcnn.saving.keras_compile`: Keras ``compile_config`` ↔ numcnn optimizers, schedules, losses, metrics;
+- :mod:`numcnn.saving.keras_model`: the Sequential / Functional level of a Keras config (the graph as tuples).
+
+The layouts they read and write are described in ``tests/data/KERAS_FILES.md``.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numcnn.saving.npz import ModelFileNotFoundError
+
 EXTRA = "pip install 'numcnn[keras-files]'"
 
 
@@ -83,6 +85,8 @@ class H5Reader:
             self._size = len(source)
             opened = io.BytesIO(bytes(source))
         else:
+            if not os.path.isfile(source):
+                raise ModelFileNotFoundError(f"No model file at '{source}'")
             self._size = os.path.getsize(source)
             opened = source
         try:

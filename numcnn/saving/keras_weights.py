@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numcnn._checks import invalid
+from numcnn._checks import file_path, invalid
 from numcnn.saving._h5 import LIMITS, H5Reader, Limits, write_h5
 
 
@@ -125,6 +125,8 @@ def optimizer_layout(class_name: str, config: dict, n_trainable: int) -> list[st
 def read_weights(source, what: str = "the weights file", limits: Limits = LIMITS) -> KerasWeights:
     """Read a Keras 3 weights HDF5 (a path or bytes) into a :class:`KerasWeights`; ``ValueError`` naming
     ``what`` and the problem for anything else (a Keras 2 ``.h5``, extra datasets, gaps in ``vars``…)."""
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        source = file_path("filepath", source)
     with H5Reader(source, what, limits) as h5:
         if "layer_names" in h5.attrs("") or "model_weights" in h5.index:
             raise h5.error("it is a Keras 2 / legacy .h5 file, not a Keras 3 weights file (read it with legacy_h5)")

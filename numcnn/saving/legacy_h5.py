@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numcnn._checks import file_path
 from numcnn.saving._h5 import LIMITS, H5Reader, Limits
 
 
@@ -52,6 +53,8 @@ class LegacyH5:
 
 def read_legacy_h5(source, what: str | None = None, limits: Limits = LIMITS) -> LegacyH5:
     """Read a legacy full-model or weights-only ``.h5`` (a path or bytes); ``ValueError`` naming the problem."""
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        source = file_path("filepath", source)
     what = what or (f"'{source}'" if isinstance(source, str) else "the .h5 file")
     with H5Reader(source, what, limits) as h5:
         if "model_weights" in h5.index:
