@@ -258,7 +258,7 @@ def test_files_of_the_other_generation_and_not_hdf5():
     with pytest.raises(ValueError, match="Keras 2 / legacy .h5"):
         read_weights(str(DATA / "keras2_weights.h5"))
     with pytest.raises(ValueError, match="Keras 3 weights file"):
-        read_legacy_h5(str(DATA / "notebook.weights.h5"))
+        read_legacy_h5(str(DATA / "bn_dropout.weights.h5"))
     with pytest.raises(ValueError, match="not an HDF5 file"):
         read_weights(b"PK\x03\x04 certainly not HDF5" * 10)
     with (
@@ -310,5 +310,5 @@ def test_legacy_attributes_split_in_chunks_are_joined():
 def test_without_h5py_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now raises ImportError
     with pytest.raises(_h5.MissingH5pyError, match=r"pip install 'numcnn\[keras-files\]'") as caught:
-        read_weights(str(DATA / "notebook.weights.h5"))
+        read_weights(str(DATA / "bn_dropout.weights.h5"))
     assert isinstance(caught.value, ImportError) and isinstance(caught.value, ValueError)

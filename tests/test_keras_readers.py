@@ -89,19 +89,22 @@ def test_sequential_fixtures_give_keras_predictions(stem):
     np.testing.assert_allclose(y, data["y"], **TOLERANCE)
 
 
-def test_notebook_weights_file_matches_the_keras_file():
-    weights = read_weights(DATA / "notebook.weights.h5")
-    from_zip = read_weights(read_keras(DATA / "notebook.keras").weights)
-    assert weights.optimizer is None  # saved from an uncompiled copy
-    assert weights.names["layers/conv2d"] == "conv2d_2"  # the copy's layers had other names: paths do not
+def test_a_weights_file_matches_the_keras_file_of_the_same_model():
+    weights = read_weights(DATA / "bn_dropout.weights.h5")
+    from_zip = read_weights(read_keras(DATA / "bn_dropout.keras").weights)
     assert weights.layers.keys() == from_zip.layers.keys()
     for path, arrays in weights.layers.items():
         assert all(np.array_equal(a, b) for a, b in zip(arrays, from_zip.layers[path], strict=True))
-    shapes = [
-        a.shape
-        for path in weight_paths(model_spec(read_keras(DATA / "notebook.keras").config))
-        for a in weights.layers[path]
-    ]
+    assert len(weights.optimizer) == len(from_zip.optimizer)  # Keras' save_weights keeps the optimizer too
+    assert all(np.array_equal(a, b) for a, b in zip(weights.optimizer, from_zip.optimizer, strict=True))
+
+
+def test_the_notebook_file_holds_its_weights_in_keras_order():
+    archive = read_keras(DATA / "notebook.keras")
+    weights = read_weights(archive.weights)
+    assert weights.names["layers/conv2d"] == "conv2d_2"  # saved from a copy with other names: paths do not
+    assert [a.shape for a in weights.optimizer] == [(), ()]  # compiled, never trained: iteration and rate
+    shapes = [a.shape for path in weight_paths(model_spec(archive.config)) for a in weights.layers[path]]
     assert shapes == [
         (3, 3, 1, 32),
         (32,),
@@ -191,4 +194,4 @@ def test_legacy_h5_predictions_by_position():
 
 def test_manifest_records_the_versions_checked_against():
     assert MANIFEST["versions"]["keras"] == "3.15.1" and MANIFEST["versions"]["tf_keras"] == "2.21.0"
-    assert set(MANIFEST["files"]) == {*KERAS_FILES, "notebook.weights.h5", "keras2_model.h5", "keras3_legacy.h5"}
+    assert set(MANIFEST["files"]) == {*KERAS_FILES, "bn_dropout.weights.h5", "keras2_model.h5", "keras3_legacy.h5"}
