@@ -1,0 +1,169 @@
+"""The ``.keras`` zip: ``metadata.json``, ``config.json`` and ``model.weights.h5``, read bounded, written atomically.
+
+Keras 3 writes the three members uncompressed (``ZIP_STORED``), in that order, and reads only
+``config.json`` and the weights (``metadata.json`` may be missing or wrong; other members are ignored and
+a duplicate name silently wins by being last). numcnn is stricter before it inflates a byte:
+
+- the file is at most ``ZipLimits.max_file_bytes`` and is read into memory once;
+- at most ``ZipLimits.max_members`` members, each name unique, one of the three above (``assets/`` and
+  Keras' ``model.weights.npz`` variant are refused by name), none encrypted, stored or deflated only;
+- each member declares at most its own cap and at most ``max_ratio`` times its compressed size, and is
+  read back to exactly its declared size (a member that inflates past it is refused mid-way);
+- the JSON members are parsed with their nesting bounded.
+
+``assets/`` would only hold files of layers numcnn does not have (e.g. text vectorization vocabularies).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+
+from numcnn._checks import file_path
+from numcnn.saving._h5 import parse_json
+from numcnn.saving.npz import ModelFileNotFoundError, atomic_write
+
+CONFIG = "config.json"
+METADATA = "metadata.json"
+WEIGHTS = "model.weights.h5"
+KERAS_VERSION = "3.15.1"  # the Keras whose files numcnn's were checked against
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_file_bytes: int = 16 << 30
+    max_members: int = 16
+    max_json_bytes: int = 64 << 20  # config.json of the notebook's model: 6.3 KB
+    max_weights_bytes: int = 16 << 30
+    max_ratio: int = 200  # deflate cannot exceed ~1032:1; real JSON compresses ~10:1, weights ~1.1:1
+
+
+ZIP_LIMITS = ZipLimits()
+
+
+@dataclass
+class KerasArchive:
+    """What a ``.keras`` file holds: ``config`` (``config.json`` parsed), ``metadata`` (``metadata.json``
+    parsed, ``None`` when absent) and ``weights`` (the bytes of ``model.weights.h5``, for
+    :func:`numcnn.saving.keras_weights.read_weights`)."""
+
+    config: dict
+    metadata: dict | None
+    weights: bytes
+
+
+def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
+    """Read the ``.keras`` file at ``path``; ``ValueError`` naming the file and the problem for anything else
+    (a missing file: :class:`ModelFileNotFoundError`, also a ``FileNotFoundError``)."""
+    path = file_path("filepath", path)
+    if not os.path.isfile(path):
+        raise ModelFileNotFoundError(f"No model file at '{path}'")
+
+    def error(problem: str) -> ValueError:
+        return ValueError(f"Cannot load '{path}' as a .keras file: {problem}")
+
+    size = os.path.getsize(path)
+    if size > limits.max_file_bytes:
+        raise error(f"it is {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
+    with open(path, "rb") as f:
+        data = f.read(limits.max_file_bytes + 1)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise error(f"it is not a zip archive ({err})") from None
+    with archive:
+        infos = _checked_members(archive, limits, error)
+        members = {name: _read_member(archive, info, error) for name, info in infos.items()}
+    if CONFIG not in members:
+        raise error(f"it has no '{CONFIG}'")
+    if WEIGHTS not in members:
+        raise error(f"it has no '{WEIGHTS}'")
+    config = _json(members[CONFIG], CONFIG, error)
+    if not isinstance(config, dict):
+        raise error(f"'{CONFIG}' holds a JSON {type(config).__name__}, not an object")
+    metadata = None
+    if METADATA in members:
+        metadata = _json(members[METADATA], METADATA, error)
+        if not isinstance(metadata, dict):
+            raise error(f"'{METADATA}' holds a JSON {type(metadata).__name__}, not an object")
+    return KerasArchive(config=config, metadata=metadata, weights=members[WEIGHTS])
+
+
+def _checked_members(archive: zipfile.ZipFile, limits: ZipLimits, error) -> dict[str, zipfile.ZipInfo]:
+    infos = archive.infolist()
+    if len(infos) > limits.max_members:
+        raise error(f"it has {len(infos)} members, more than {limits.max_members}")
+    found: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        name = info.filename
+        if name in found:
+            raise error(f"it holds two members named '{name}'")
+        if ".." in name.replace("\\", "/").split("/") or name.startswith(("/", "\\")):
+            raise error(f"the member name '{name}' leaves the archive")
+        if name.startswith("assets/") or name == "assets":
+            raise error(f"it holds '{name}': layer assets belong to layers numcnn does not have")
+        if name == "model.weights.npz":
+            raise error("its weights are in Keras' .npz variant (weights_format='npz'); save them as h5")
+        if name not in (CONFIG, METADATA, WEIGHTS):
+            raise error(f"unexpected member '{name}' (a .keras file holds {CONFIG}, {METADATA}, {WEIGHTS})")
+        if info.flag_bits & 0x1:
+            raise error(f"the member '{name}' is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise error(f"the member '{name}' uses compression method {info.compress_type}")
+        cap = limits.max_weights_bytes if name == WEIGHTS else limits.max_json_bytes
+        if info.file_size > cap or info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise error(
+                f"the member '{name}' declares {info.file_size:,} bytes from {info.compress_size:,} stored "
+                f"(at most {cap:,} bytes and {limits.max_ratio}:1 allowed)"
+            )
+        found[name] = info
+    return found
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, error) -> bytes:
+    try:
+        with archive.open(info) as member:
+            data = member.read(info.file_size + 1)  # zipfile stops at the declared size and checks the CRC
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as err:
+        raise error(f"the member '{info.filename}' cannot be read ({type(err).__name__}: {err})") from None
+    if len(data) != info.file_size:
+        raise error(f"the member '{info.filename}' holds {len(data):,} bytes, not the {info.file_size:,} it declares")
+    return data
+
+
+def _json(data: bytes, name: str, error):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(f"'{name}' is not UTF-8 text ({err})") from None
+    return parse_json(text, f"'{name}'", error)
+
+
+def keras_metadata() -> dict:
+    """``metadata.json`` as Keras writes it: the Keras version the file is for and the save time."""
+    saved = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
+    return {"keras_version": KERAS_VERSION, "date_saved": saved}
+
+
+def keras_zip_bytes(config: dict, weights: bytes, metadata: dict | None = None) -> bytes:
+    """The bytes of a ``.keras`` zip: ``metadata.json``, ``config.json``, ``model.weights.h5``, uncompressed
+    as Keras writes them (``metadata`` defaults to :func:`keras_metadata`)."""
+    if not isinstance(config, dict):
+        raise TypeError(f"Invalid value for argument 'config': expected a dict. Received: {type(config).__name__}")
+    if not isinstance(weights, (bytes, bytearray)):
+        raise TypeError(f"Invalid value for argument 'weights': expected bytes. Received: {type(weights).__name__}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(METADATA, json.dumps(keras_metadata() if metadata is None else metadata))
+        zf.writestr(CONFIG, json.dumps(config))
+        zf.writestr(WEIGHTS, bytes(weights))
+    return buffer.getvalue()
+
+
+def write_keras(path, config: dict, weights: bytes, metadata: dict | None = None) -> None:
+    """Write a ``.keras`` file atomically (temp file, fsync, rename; see :func:`keras_zip_bytes`)."""
+    atomic_write(path, keras_zip_bytes(config, weights, metadata))

@@ -1,0 +1,128 @@
+"""Legacy HDF5 model files: Keras 2 / tf.keras ``model.save('m.h5')`` and ``save_weights('w.h5')``, and the same
+format as Keras 3 still writes it for a ``.h5`` suffix.
+
+Full-model file (root attributes ``model_config`` and ``training_config``: JSON text; ``keras_version``,
+``backend``)::
+
+    model_weights/                attrs layer_names = [every layer's name, in the model's order]
+    model_weights/<layer>/        attrs weight_names = ['conv2d/kernel:0', 'conv2d/bias:0'] (Keras 2) or
+                                  ['sequential/conv2d/kernel', …] (Keras 3); [] for a layer without weights
+    model_weights/<layer>/<weight name>   the datasets, at those paths relative to the layer's group
+    optimizer_weights/            attrs weight_names = ['iteration:0', 'Adam/m/conv2d/kernel:0', …] (Keras 2)
+                                  or ['adam/iteration', 'adam/learning_rate', …] (Keras 3)
+
+A weights-only file is the ``model_weights`` group at the root (with ``layer_names``, ``keras_version`` and
+``backend`` on the root). An attribute too large for one HDF5 object header is split into ``<name>0``,
+``<name>1``, …, which this reader joins as Keras does. Keras loads these weights by position: the file's
+layers that have weights, in ``layer_names`` order, go to the model's layers that have weights, in order;
+names are not compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numcnn._checks import file_path
+from numcnn.saving._h5 import LIMITS, H5Reader, Limits
+
+
+@dataclass
+class LegacyH5:
+    """What a legacy ``.h5`` holds.
+
+    - ``layers``: layer name → its arrays in ``weight_names`` order, in the file's ``layer_names`` order
+      (here the dict order *is* the model's order); ``[]`` for layers without weights;
+    - ``weight_names``: layer name → the stored weight names (``'conv2d/kernel:0'``);
+    - ``optimizer``: the ``optimizer_weights`` arrays in ``weight_names`` order, or ``None``;
+      ``optimizer_names`` their names;
+    - ``model_config``, ``training_config``: the parsed JSON attributes (``None`` in weights-only files);
+    - ``keras_version``, ``backend``: as recorded (``None`` when absent).
+    """
+
+    layers: dict[str, list[np.ndarray]]
+    weight_names: dict[str, list[str]]
+    optimizer: list[np.ndarray] | None = None
+    optimizer_names: list[str] = field(default_factory=list)
+    model_config: dict | None = None
+    training_config: dict | None = None
+    keras_version: str | None = None
+    backend: str | None = None
+
+
+def read_legacy_h5(source, what: str | None = None, limits: Limits = LIMITS) -> LegacyH5:
+    """Read a legacy full-model or weights-only ``.h5`` (a path or bytes); ``ValueError`` naming the problem."""
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        source = file_path("filepath", source)
+    what = what or (f"'{source}'" if isinstance(source, str) else "the .h5 file")
+    with H5Reader(source, what, limits) as h5:
+        if "model_weights" in h5.index:
+            base = "model_weights"
+        elif "layer_names" in h5.attrs("") or "layer_names0" in h5.attrs(""):
+            base = ""
+        elif "layers" in h5.index or "vars" in h5.index:
+            raise h5.error("it is a Keras 3 weights file (.weights.h5 layout), not a legacy .h5")
+        else:
+            raise h5.error("it has neither 'model_weights' nor 'layer_names': not a Keras model or weights file")
+        out = LegacyH5(layers={}, weight_names={})
+        for name in _strings(h5, base, "layer_names"):
+            if name in out.layers:
+                raise h5.error(f"'layer_names' lists the layer '{name}' twice")
+            names, arrays = _weights(h5, f"{base}/{name}" if base else name, name)
+            out.layers[name], out.weight_names[name] = arrays, names
+        top = f"{base}/top_level_model_weights" if base else "top_level_model_weights"
+        if top in h5.index and _strings(h5, top, "weight_names"):
+            raise h5.error("it holds model-level weights ('top_level_model_weights'), which numcnn has no place for")
+        if "optimizer_weights" in h5.index:
+            out.optimizer_names, out.optimizer = _weights(h5, "optimizer_weights", "the optimizer")
+        if base:
+            out.model_config = _json_object(h5, "model_config")
+            out.training_config = _json_object(h5, "training_config")
+        for key in ("keras_version", "backend"):
+            value = h5.attr("", key)
+            if value is not None and not isinstance(value, str):
+                raise h5.error(f"the attribute '{key}' is not a string")
+            setattr(out, key, value)
+    return out
+
+
+def _weights(h5: H5Reader, group: str, label: str) -> tuple[list[str], list[np.ndarray]]:
+    if group not in h5.index or h5.index[group] is not None:
+        raise h5.error(f"'layer_names' lists '{label}', but the file has no group '{group}'")
+    names = _strings(h5, group, "weight_names")
+    arrays = []
+    for name in names:
+        path = f"{group}/{name}" if group else name
+        if name.startswith("/") or path not in h5.index or h5.index[path] is None:
+            raise h5.error(f"'{group}' lists the weight '{name}', but there is no dataset '{path}'")
+        arrays.append(h5.read(path))
+    return names, arrays
+
+
+def _strings(h5: H5Reader, path: str, name: str) -> list[str]:
+    """A list-of-text attribute, joined from ``<name>0``, ``<name>1``, … when Keras split it."""
+    if name in h5.attrs(path):
+        parts = [h5.attr(path, name)]
+    else:
+        parts, i = [], 0
+        while f"{name}{i}" in h5.attrs(path):
+            parts.append(h5.attr(path, f"{name}{i}"))
+            i += 1
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, np.ndarray) and part.size == 0:  # Keras stores an empty list as float64 []
+            continue
+        if isinstance(part, str):
+            part = [part]
+        if not isinstance(part, list):
+            raise h5.error(f"the attribute '{name}' of '{path or '/'}' is not a list of names")
+        out += part
+    return out
+
+
+def _json_object(h5: H5Reader, name: str):
+    value = h5.attr_json("", name)
+    if value is not None and not isinstance(value, dict):
+        raise h5.error(f"the attribute '{name}' holds a JSON {type(value).__name__}, not an object")
+    return value
