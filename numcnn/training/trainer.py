@@ -92,11 +92,17 @@ class StepsMixin:
                 f"Invalid value for argument 'optimizer': {what}() needs an optimizer. "
                 "Received: compile(optimizer=None)"
             )
+        return self._compiled
+
+    def _compiled_outputs(self) -> Compiled:
+        """The compile settings spread over the outputs of the (now built) model: a model compiled before it
+        was built gets them once its outputs are known."""
         compiled = self._compiled
-        if compiled.output_names != self.output_names:  # compiled before the model was built
-            compiled = Compiled(self.output_names, compiled.loss_specs[0], None, compiled.metric_specs[0])
-            compiled.loss_weights = self._compiled.loss_weights[: len(compiled.loss_weights)]
-            self._compiled = compiled
+        if compiled.output_names != self.output_names:
+            spread = Compiled(self.output_names, compiled.loss_specs[0], None, compiled.metric_specs[0],
+                              compiled.weighted_specs[0])  # fmt: skip
+            spread.loss_weights = [compiled.loss_weights[0]] * len(spread.loss_weights)
+            self._compiled = compiled = spread
         return compiled
 
     # -- data in ----------------------------------------------------------------------------------
@@ -121,8 +127,8 @@ class StepsMixin:
         return Structure(self).inputs(x, argument)
 
     def _array_data(self, x, y, sample_weight, batch_size, shuffle=False, names=("x", "y")) -> ArrayData:
-        compiled = self._compiled
         xs = self._prepare_inputs(x, names[0])
+        compiled = self._compiled_outputs()
         structure = Structure(self)
         n = xs[0].shape[0]
         ys = structure.targets(y, compiled.losses, n, names[1])
@@ -138,7 +144,7 @@ class StepsMixin:
             probe = Peek(x)
             first = probe.first()
             self._ensure_built_for(first[0] if isinstance(first, tuple) else first, names[0])
-            return StreamData(probe.data, Structure(self), self._compiled.losses, shuffle, argument=names[0])
+            return StreamData(probe.data, Structure(self), self._compiled_outputs().losses, shuffle, argument=names[0])
         data = self._array_data(x, y, sample_weight, batch_size, shuffle, names)
         if class_weight is not None:
             if len(data.ys) != 1:
