@@ -26,20 +26,19 @@ def _bias_relu_kernel(out, bias, use_bias, relu):
             out[r, k] = bias_relu(out[r, k], bias[k], use_bias, relu)
 
 
-def _winograd_conv(x, v, kernel_sum, bias, use_bias, relu, top, left, y, zero_is_exact) -> None:
+def _winograd_conv(x, v, bias, use_bias, relu, top, left, y, zero_is_exact) -> None:
     """y (n, OH, OW, F) = 3×3 stride-1 convolution of x (n, H, W, C) with the transformed kernel v (36, C, F),
-    in this thread's buffers, exact on empty and constant windows (:mod:`exact_windows`)."""
+    in this thread's buffers, with the guarantees of an exact sum restored (:mod:`exact_windows`)."""
     tiles_h, tiles_w = winograd.tiles(y.shape[1], y.shape[2])
     n_tiles = x.shape[0] * tiles_h * tiles_w
     u = buffer("winograd_in", (v.shape[0], n_tiles, v.shape[1]), y.dtype)
     m = buffer("winograd_out", (v.shape[0], n_tiles, v.shape[2]), y.dtype)
-    classes = buffer("window_classes", y.shape[:3], np.int32)
-    bits = exact_windows.value_bits(x)
-    exact_windows.window_classes(bits, 3, 3, top, left, classes)
+    groups = buffer("window_groups", y.shape[:3], np.int32)
+    exact_windows.window_groups(*exact_windows.value_bits(x), 3, 3, top, left, groups)
     winograd.transform_input(x, top, left, tiles_h, tiles_w, u)
     np.matmul(u, v, out=m)
     winograd.transform_output(m, bias, use_bias, relu, tiles_h, tiles_w, y)
-    exact_windows.restore_exact_windows(x, bits, classes, kernel_sum, bias, use_bias, relu, zero_is_exact, y)
+    exact_windows.restore_exact_windows(groups, bias, use_bias, relu, zero_is_exact, y)
 
 
 def chunk_convolution(kernel, bias, use_bias, relu, g: ConvGeometry):
@@ -57,12 +56,11 @@ def chunk_convolution(kernel, bias, use_bias, relu, g: ConvGeometry):
         return direct, False
     if g.winograd_3x3:
         v = winograd.transform_kernel(kernel)
-        kernel_sum = np.ascontiguousarray(kernel.sum(axis=(0, 1)))  # (C, F): a constant window's weights
         # With a NaN or inf weight an exact sum is NaN even over zeros (0·inf): only the products carry that.
         zero_is_exact = bool(np.isfinite(kernel).all())
 
         def winograd_f43(xs, ys):
-            _winograd_conv(xs, v, kernel_sum, bias, use_bias, relu, g.top, g.left, ys, zero_is_exact)
+            _winograd_conv(xs, v, bias, use_bias, relu, g.top, g.left, ys, zero_is_exact)
 
         return winograd_f43, True
     w2 = kernel.reshape(g.width, g.filters)
