@@ -98,6 +98,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'numcnn.backend' has no attribute {name!r}")
 
 
+def clear_session(free_memory=True) -> None:
+    """Keras' ``clear_session``: restart the automatic names of layers, models and metrics (``conv2d_1``, …)
+    and the global random state's stream of names; models already built keep their names and weights.
+    ``free_memory`` is accepted for Keras' sake (NumPy frees arrays when they are no longer referenced)."""
+    from numcnn.layers.base import reset_names
+    from numcnn.metrics.metric import reset_names as reset_metric_names
+
+    reset_names()
+    reset_metric_names()
+
+
 def standardize_data_format(data_format) -> str:
     """``None`` means the backend default; otherwise one of the two format names."""
     if data_format is None:
@@ -120,6 +131,7 @@ __all__ = [
     "kernels",
     "set_kernels",
     "ops",
+    "clear_session",
     "standardize_data_format",
     "cast_to_floatx",
 ]

@@ -23,6 +23,14 @@ import numpy as np
 from numcnn import random as nrandom
 from numcnn._checks import invalid
 from numcnn._data import as_numeric_array, check_inputs
+from numcnn.utils.py_dataset import batch_order, standardize_batch
+
+
+def _batch_order(data, shuffle: bool):
+    """A PyDataset's batch indices for one epoch (any object with ``__len__``/``__getitem__`` too)."""
+    if hasattr(data, "num_batches"):
+        return batch_order(data, shuffle, nrandom.generator())
+    return nrandom.generator().permutation(len(data)).tolist() if shuffle else range(len(data))
 
 
 def _by_name(value, names: list[str], what: str, argument: str) -> list:
@@ -219,9 +227,15 @@ class StreamData:
         self.exhausted = False
 
     def steps(self):
-        return len(self.data) if self._iterator is None else None
+        if self._iterator is not None:
+            return None
+        try:
+            return self.data.num_batches if hasattr(self.data, "num_batches") else len(self.data)
+        except NotImplementedError:
+            return None
 
     def _batch(self, item):
+        item = standardize_batch(item) if self._iterator is None else item
         if not isinstance(item, tuple):
             item = (item,)
         if len(item) not in (1, 2, 3) or (len(item) == 1 and not self.for_predict and any(self.losses)):
@@ -238,10 +252,12 @@ class StreamData:
 
     def epoch(self, steps=None):
         if self._iterator is None:
-            count = len(self.data) if steps is None else min(steps, len(self.data))
-            order = nrandom.generator().permutation(len(self.data)) if self.shuffle else range(len(self.data))
-            for i in list(order)[:count]:
-                yield self._batch(self.data[int(i)])
+            if hasattr(self.data, "on_epoch_begin"):
+                self.data.on_epoch_begin()
+            for done, index in enumerate(_batch_order(self.data, self.shuffle)):
+                if steps is not None and done >= steps:
+                    return
+                yield self._batch(self.data[int(index)])
             return
         done = 0
         while steps is None or done < steps:
