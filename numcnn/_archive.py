@@ -219,11 +219,12 @@ class NpzReader:
         member's declared size.
         """
         if self._headers is None:
-            self._headers = {}
+            headers = {}
             for key, info in self._infos.items():
                 if info.filename.endswith(".npy"):
                     with self._guard(key), self._zip.open(info) as f:
-                        self._headers[key] = self._read_header(f, info, key)
+                        headers[key] = self._read_header(f, info, key)
+            self._headers = headers  # only once every header passed
         return dict(self._headers)
 
     def _read_header(self, f, info: zipfile.ZipInfo, key: str) -> ArrayHeader:
