@@ -43,7 +43,7 @@ from numcnn.utils import set_random_seed
 
 
 def temp_files(folder):
-    return sorted(name for name in os.listdir(folder) if name.startswith(".tmp-"))
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
 
 
 # -- 1-3: a checkpoint write fails part-way -----------------------------------------------------------------
