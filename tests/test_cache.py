@@ -4,7 +4,7 @@
 Fixtures and fakes come from test_datasets.py: no test reaches the network or needs the real data.
 """
 
-# ruff: noqa: F811 (the fixtures env and fake are imported from test_datasets)
+# ruff: noqa: F811 (the fixtures env and fake are imported from _fake_data)
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +14,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from _fake_data import assert_loaded, env, fake, leftovers, serve_npm  # noqa: F401 (fixtures)
 from _zips import npy_bytes, npy_header, stored, zeros_bomb_member, zip_bytes
-from test_datasets import assert_loaded, env, fake, leftovers, serve_npm  # noqa: F401 (fixtures)
 
 from numcnn.datasets import DatasetUnavailableError, _cache, mnist
 from numcnn.datasets._loader import KEYS

@@ -5,7 +5,7 @@ the binary records decoded exactly, the tarball read in memory and checked by SH
 Fixtures from test_datasets.py: private cache folders, a fake network, and no real connection possible.
 """
 
-# ruff: noqa: F811 (the fixture env is imported from test_datasets)
+# ruff: noqa: F811 (the fixture env is imported from _fake_data)
 from __future__ import annotations
 
 import dataclasses
@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_datasets import env, leftovers  # noqa: F401 (fixtures)
+from _fake_data import env, leftovers  # noqa: F401 (fixtures)
 
 from numcnn import backend
 from numcnn.datasets import DatasetUnavailableError, _cache, cifar10, cifar100

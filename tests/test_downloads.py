@@ -3,7 +3,7 @@ has an overall deadline as well as a per-read timeout, so a mirror that trickles
 and the next source is tried. Nothing here leaves the machine: connections to any other address fail the test.
 """
 
-# ruff: noqa: F811 (the fixture fake is imported from test_datasets)
+# ruff: noqa: F811 (the fixture fake is imported from _fake_data)
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from test_datasets import NAMES, assert_loaded, fake  # noqa: F401 (fixtures)
+from _fake_data import NAMES, assert_loaded, fake  # noqa: F401 (fixtures)
 
 from numcnn.datasets import _fetch, mnist
 

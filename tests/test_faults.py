@@ -31,7 +31,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from test_datasets import assert_loaded, env, fake, serve_npm  # noqa: F401 (fixtures)
+from _fake_data import assert_loaded, env, fake, serve_npm  # noqa: F401 (fixtures)
 from test_models import tiny_data, tiny_model
 
 import numcnn

@@ -2,7 +2,7 @@
 mid-write leaves a temp file that the next save removes, while a live writer's is never touched; names of
 242-255 bytes can be saved (item 10); moving a corrupt file aside never overwrites one."""
 
-# ruff: noqa: F811 (the fixtures env and fake are imported from test_datasets)
+# ruff: noqa: F811 (the fixtures env and fake are imported from _fake_data)
 from __future__ import annotations
 
 import os
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_datasets import env, fake, serve_npm  # noqa: F401 (fixtures)
+from _fake_data import env, fake, serve_npm  # noqa: F401 (fixtures)
 from test_models import tiny_data, tiny_model
 
 from numcnn import _files, callbacks
