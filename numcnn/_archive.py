@@ -44,6 +44,7 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 _DTYPE_KINDS = "biufcSU"  # bool, ints, floats, complex, bytes, unicode: no objects, records or voids
+_READ_CHUNK = 1 << 24  # bytes read at a time: zipfile hands back a copy of what it reads
 
 
 class ArchiveError(ValueError):
@@ -276,7 +277,7 @@ class NpzReader:
             buffer = bytearray(header.nbytes)  # exactly the size the directory and the header agree on
             view, filled = memoryview(buffer), 0
             while filled < len(buffer):
-                got = f.readinto(view[filled:])
+                got = f.readinto(view[filled : filled + _READ_CHUNK])
                 if not got:
                     raise ArchiveError(f"{self.name}: array {name!r} ends after {filled} of {len(buffer)} bytes")
                 filled += got

