@@ -34,6 +34,7 @@ from numcnn.datasets._fetch import ChecksumError, fetch_url, read_tar_members
 from numcnn.datasets._sources import Source, load_first
 
 PIXELS = 32 * 32 * 3
+_PAGE = "https://www.cs.toronto.edu/~kriz/cifar.html"  # where the authors publish the files and their MD5s
 _BLOCK = 2000  # records parsed or re-encoded at a time: a few MB of scratch memory
 
 
@@ -237,7 +238,7 @@ def _sources(spec: CifarSpec, npz_path: Path):
 def _by_hand(spec: CifarSpec, npz_path: Path) -> str:
     return (
         f"To install {spec.title} by hand, download {spec.tarball} (the binary version, {spec.tar_size} bytes, "
-        f"SHA-256 {spec.tar_sha256}, MD5 {spec.tar_md5}) from {spec.urls[0]} and put it in {npz_path.parent}, "
+        f"SHA-256 {spec.tar_sha256}, MD5 {spec.tar_md5}) from {_PAGE} and put it in {npz_path.parent}, "
         f"or extract it there (the folder {_folder_name(spec)}/); then call load_data() again. "
         "Set NUMCNN_DATA to use another cache folder."
     )
