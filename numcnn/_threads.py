@@ -127,6 +127,7 @@ def _single_threaded_blas():
             _blas_state["users"] -= 1
             if _blas_state["users"] == 0:
                 _swap_blas_threads(_blas_state["found"])
+                _blas_state["found"] = None  # no region runs: nothing for a forked child to restore
 
 
 # -- the pool ---------------------------------------------------------------------------------------------
@@ -134,16 +135,73 @@ _pool_lock = threading.Lock()
 _pool: dict[str, ThreadPoolExecutor] = {}
 
 
-def _forget_pool_after_fork() -> None:
-    # A forked child inherits the pool object but none of its threads: work submitted there would wait
-    # forever. The child starts a pool of its own on first use instead.
-    global _pool_lock
+# -- fork safety ------------------------------------------------------------------------------------------
+# Two hazards meet at a fork while another thread trains:
+# - OpenBLAS' own fork handler shuts its thread pool down, so a multi-threaded product running in another
+#   thread at that moment never returns, in the parent (measured with NumPy's OpenBLAS 0.3.31: a thread
+#   looping over 300x300 products hung at the first fork). So a fork first waits until no numcnn BLAS work is
+#   in flight in another thread (``blas_call``), holding new BLAS work back until it is done;
+# - the child inherits the region bookkeeping (a user count that no thread will ever take back, and OpenBLAS
+#   lowered to one thread) and possibly a lock some thread held. So the fork also takes the BLAS lock (the
+#   bookkeeping is then consistent), and the child starts afresh: new locks, no users, no pool, and the BLAS
+#   thread count its parent had before its regions.
+_FORK_WAIT = 10.0  # seconds a fork waits for BLAS work in flight; a fork is never blocked for good
+_flight = threading.Condition()
+_flight_state = {"calls": 0, "forking": False}
+_own_calls = threading.local()
+
+
+@contextlib.contextmanager
+def blas_call():
+    """Mark BLAS work (matrix products, ``tensordot``) that a ``fork()`` from another thread must not cut in
+    two: the fork waits until it is done. Every ``uses_blas=True`` call of ``parallel_chunks`` is marked;
+    wrap any other product that may run multi-threaded in it."""
+    with _flight:
+        while _flight_state["forking"]:
+            _flight.wait()
+        _flight_state["calls"] += 1
+    _own_calls.n = getattr(_own_calls, "n", 0) + 1
+    try:
+        yield
+    finally:
+        _own_calls.n -= 1
+        with _flight:
+            _flight_state["calls"] -= 1
+            _flight.notify_all()
+
+
+def _before_fork() -> None:
+    mine = getattr(_own_calls, "n", 0)  # BLAS work this very thread is inside of cannot end before it forks
+    with _flight:
+        _flight_state["forking"] = True
+        _flight.wait_for(lambda: _flight_state["calls"] <= mine, timeout=_FORK_WAIT)
+    _blas_lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _blas_lock.release()
+    with _flight:
+        _flight_state["forking"] = False
+        _flight.notify_all()
+
+
+def _after_fork_in_child() -> None:
+    global _blas_lock, _pool_lock, _flight
+    found = _blas_state["found"]
+    _blas_lock = threading.Lock()
+    _blas_state.update(users=0, found=None)
+    if found is not None:  # a region was running in another thread: it will never end here
+        _swap_blas_threads(found)
+    _flight = threading.Condition()
+    _flight_state.update(calls=getattr(_own_calls, "n", 0), forking=False)
+    # The child inherits the pool object but none of its threads: work submitted there would wait forever.
+    # It starts a pool of its own on first use instead.
     _pool_lock = threading.Lock()
     _pool.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -170,7 +228,13 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
     ``uses_blas``: the body calls matrix products; without a way to make BLAS single-threaded, everything
     then runs on the caller and BLAS parallelises the products itself.
     """
-    threads = THREADS if (BLAS_CONTROL or not uses_blas) else 1
+    if uses_blas:
+        with blas_call():
+            return _parallel_chunks(n_chunks, body, THREADS if BLAS_CONTROL else 1, True)
+    return _parallel_chunks(n_chunks, body, THREADS, False)
+
+
+def _parallel_chunks(n_chunks: int, body, threads: int, uses_blas: bool) -> list:
     if n_chunks <= 1 or threads <= 1:
         return [body(i) for i in range(n_chunks)]
     results = [None] * n_chunks

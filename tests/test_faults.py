@@ -31,19 +31,19 @@ import zipfile
 
 import numpy as np
 import pytest
-from test_datasets import assert_loaded, env, fake, serve_npm  # noqa: F401 (fixtures)
+from _fake_data import assert_loaded, env, fake, serve_npm  # noqa: F401 (fixtures)
 from test_models import tiny_data, tiny_model
 
 import numcnn
 from numcnn import callbacks, saving
-from numcnn.datasets import _fetch, _loader, mnist
+from numcnn.datasets import _cache, _fetch, _loader, mnist
 from numcnn.layers.base import reset_names
 from numcnn.models import load_model
 from numcnn.utils import set_random_seed
 
 
 def temp_files(folder):
-    return sorted(name for name in os.listdir(folder) if name.startswith(".tmp-"))
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
 
 
 # -- 1-3: a checkpoint write fails part-way -----------------------------------------------------------------
@@ -351,7 +351,7 @@ def test_an_infinite_loss_stops_training_and_says_where(capsys):
 
 def test_concurrent_loads_never_see_a_half_written_cache_file(env, fake, monkeypatch):  # noqa: F811
     serve_npm(env, fake)
-    complete = _loader._npz_bytes(fake.arrays)
+    complete = _cache.npz_bytes(dict(zip(_loader.KEYS, fake.arrays)))
     real_fsync = _fetch.os.fsync
 
     def slow_fsync(fd):

