@@ -81,3 +81,21 @@ class SpatialMixin:
             "padding": self.padding,
             "data_format": self.data_format,
         }
+
+
+def unit_dilation(value, rank: int) -> tuple[int, ...]:
+    """Keras' ``dilation_rate`` (an int or a tuple of ``rank``), accepted only as 1: numcnn has no dilated
+    convolutions. Returned as a tuple of ones for ``get_config``."""
+    from numcnn._checks import int_tuple, invalid
+
+    dilation = int_tuple("dilation_rate", value, rank)
+    if any(d != 1 for d in dilation):
+        raise invalid("dilation_rate", "1 (numcnn has no dilated convolutions)", value)
+    return dilation
+
+
+def serialized(value):
+    """A regularizer or constraint for ``get_config``: None, or its ``{'class_name', 'config'}``."""
+    from numcnn._registry import serialize
+
+    return None if value is None else serialize(value)
