@@ -109,10 +109,22 @@ class DepthwiseConv2D(_DepthwiseBase):
         **kwargs,
     ):
         super().__init__(
-            kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, use_bias,
-            depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, depthwise_constraint,
-            bias_constraint, **kwargs,
-        )  # fmt: skip
+            kernel_size,
+            strides,
+            padding,
+            depth_multiplier,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            depthwise_initializer,
+            bias_initializer,
+            depthwise_regularizer,
+            bias_regularizer,
+            depthwise_constraint,
+            bias_constraint,
+            **kwargs,
+        )
 
     def _output_channels(self, channels):
         return channels * self.depth_multiplier
@@ -179,10 +191,22 @@ class SeparableConv2D(_DepthwiseBase):
         self.pointwise_regularizer = _regularizer(pointwise_regularizer)
         self.pointwise_constraint = _constraint(pointwise_constraint)
         super().__init__(
-            kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, use_bias,
-            depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, depthwise_constraint,
-            bias_constraint, **kwargs,
-        )  # fmt: skip
+            kernel_size,
+            strides,
+            padding,
+            depth_multiplier,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            depthwise_initializer,
+            bias_initializer,
+            depthwise_regularizer,
+            bias_regularizer,
+            depthwise_constraint,
+            bias_constraint,
+            **kwargs,
+        )
         self._mid = None
 
     def _output_channels(self, channels):
@@ -194,9 +218,13 @@ class SeparableConv2D(_DepthwiseBase):
         self._depthwise_weight("depthwise_kernel", channels)
         shape = (1, 1, channels * self.depth_multiplier, self.filters)
         self.add_weight(
-            "pointwise_kernel", shape, self.pointwise_initializer, True, self.pointwise_regularizer,
+            "pointwise_kernel",
+            shape,
+            self.pointwise_initializer,
+            True,
+            self.pointwise_regularizer,
             self.pointwise_constraint,
-        )  # fmt: skip
+        )
         self._bias_weight(self.filters)
         super().build(input_shape)
 

@@ -59,7 +59,11 @@ class Rescaling(Layer):
         sample = tuple(input_shape[1:])
         for name, value in (("scale", self._scale()), ("offset", self.offset)):
             shape = np.shape(value)
-            if len(shape) > len(sample) or np.broadcast_shapes(sample, shape) != sample:
+            try:
+                fits = len(shape) <= len(sample) and np.broadcast_shapes(sample, shape) == sample
+            except ValueError:
+                fits = False
+            if not fits:
                 raise ValueError(
                     f"Invalid value for argument '{name}': expected a shape that broadcasts to the per-sample "
                     f"input shape {sample} of layer '{self.name}'. Received: {name}.shape={shape}"

@@ -186,9 +186,17 @@ def rotation(layer_kwargs, x, channels_first=False):
     h, w = (x.shape[2], x.shape[3]) if channels_first else (x.shape[1], x.shape[2])
     zeros, ones = tf.zeros([3]), tf.ones([3])
     matrix = probe._compute_affine_matrix(
-        center_x=0.5, center_y=0.5, angle=tf.constant(angles), translate_x=zeros, translate_y=zeros, scale=ones,
-        shear_x=zeros, shear_y=zeros, height=h, width=w,
-    )  # fmt: skip
+        center_x=0.5,
+        center_y=0.5,
+        angle=tf.constant(angles),
+        translate_x=zeros,
+        translate_y=zeros,
+        scale=ones,
+        shear_x=zeros,
+        shear_y=zeros,
+        height=h,
+        width=w,
+    )
     return angles, {"rotation_matrix": matrix}
 
 
