@@ -8,6 +8,12 @@ import numpy as np
 from numcnn.gradcheck import check_layer, numerical_gradient, relative_error
 
 TOL = 1e-7
+WORST: dict[str, float] = {}  # layer class -> the largest error any check saw (for reports)
+
+
+def _note(layer, errors) -> None:
+    name = type(layer).__name__
+    WORST[name] = max(WORST.get(name, 0.0), *errors)
 
 
 def assert_gradients(layer, x, training=False, params=None):
@@ -16,6 +22,7 @@ def assert_gradients(layer, x, training=False, params=None):
     if params is not None:
         layer.draw = lambda shape, rng: params
     errors = check_layer(layer, x, training=training)
+    _note(layer, errors.values())
     assert set(errors) == {"x", *layer.params}, errors
     assert max(errors.values()) <= TOL, errors
     return errors
@@ -34,6 +41,7 @@ def assert_list_gradients(layer, xs, seed=7):
     analytic = layer.backward(probe.copy())
     assert len(analytic) == len(xs)
     errors = [relative_error(a, numerical_gradient(loss, x)) for a, x in zip(analytic, xs)]
+    _note(layer, errors)
     assert max(errors) <= TOL, errors
     return errors
 

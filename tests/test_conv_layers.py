@@ -44,7 +44,7 @@ def test_conv2d_transpose_gradients(k, s, padding, pad_out, data_format, seed):
         and any(ki % 2 == 0 and p == 0 for ki, p in zip(k, output_padding))
     ):
         output_padding = None  # an even kernel with 'same' needs output_padding ≥ 1 (refused, tested below)
-    x = np.random.default_rng(seed).standard_normal((2, 3, 4, 2))
+    x = images(seed, (2, 3, 4, 2)) if seed % 2 else np.random.default_rng(seed).standard_normal((2, 3, 4, 2))
     x = x.transpose(0, 3, 1, 2) if data_format == "channels_first" else x
 
     def make():
@@ -130,8 +130,11 @@ def test_separable_with_fused_relu_and_channels_first_gradients(rng):
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_conv1d_gradients(rng, padding, strides, data_format):
     x = rng.standard_normal((2, 9, 3) if data_format == "channels_last" else (2, 3, 9))
-    kwargs = {"strides": strides, "padding": padding, "data_format": data_format, "activation": "relu"}
+    kwargs = {"strides": strides, "padding": padding, "data_format": data_format, "activation": "tanh"}
     gradcheck_both(lambda: layers.Conv1D(4, 3, **kwargs, bias_initializer="random_normal", **F64), x)
+    sequences = images(strides, (2, 9, 3, 1))[..., 0]  # rows of image-like data: zeros, strokes, ties
+    sequences = sequences.transpose(0, 2, 1) if data_format == "channels_first" else sequences
+    gradcheck_both(lambda: layers.Conv1D(4, 3, **kwargs, **F64), sequences)
 
 
 def test_causal_convolution_never_looks_ahead(rng):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import numcnn
 from numcnn import layers
+from numcnn.models import load_model
 
 F64 = {"dtype": "float64"}
 ELEMENTWISE = [layers.Add, layers.Multiply, layers.Average, layers.Maximum, layers.Minimum]
@@ -114,7 +115,7 @@ def test_shape_errors_are_clear():
         layers.Add()([x, numcnn.Input((5,))])
 
 
-def test_residual_block_and_two_branch_concatenate_train():
+def test_residual_block_and_two_branch_concatenate_train(tmp_path):
     """``Add`` over a convolution and its input, ``Concatenate`` of two branches: the loss falls."""
     r = np.random.default_rng(0)
     x = images(11, (32, 8, 8, 3)).astype(np.float32)
@@ -130,3 +131,8 @@ def test_residual_block_and_two_branch_concatenate_train():
     history = model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert model.predict(x, verbose=0).shape == (32, 4)
+    path = tmp_path / "merged.npz"
+    model.save(path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]

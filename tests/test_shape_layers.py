@@ -125,6 +125,7 @@ def test_gaussian_noise_and_dropout():
     y = noise(x, training=True) - 1
     assert abs(y.mean()) < 0.01 and abs(y.std() - 0.2) < 0.01
     np.testing.assert_array_equal(noise.backward(x), x)
+    assert_gradients(frozen_draws(layers.GaussianNoise(0.3, **F64)), images(3, (2, 4, 4, 2)), True)
     dropout = layers.GaussianDropout(0.2, **F64)
     np.testing.assert_array_equal(dropout(x), x)
     set_random_seed(5)
