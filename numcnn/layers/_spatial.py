@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import int_pair, one_of
+from numcnn._checks import int_pair, int_tuple, invalid, one_of
 from numcnn.backend.shapes import conv_output_length, same_pads
 
 PADDINGS = ("valid", "same")
@@ -86,16 +86,7 @@ class SpatialMixin:
 def unit_dilation(value, rank: int) -> tuple[int, ...]:
     """Keras' ``dilation_rate`` (an int or a tuple of ``rank``), accepted only as 1: numcnn has no dilated
     convolutions. Returned as a tuple of ones for ``get_config``."""
-    from numcnn._checks import int_tuple, invalid
-
     dilation = int_tuple("dilation_rate", value, rank)
     if any(d != 1 for d in dilation):
         raise invalid("dilation_rate", "1 (numcnn has no dilated convolutions)", value)
     return dilation
-
-
-def serialized(value):
-    """A regularizer or constraint for ``get_config``: None, or its ``{'class_name', 'config'}``."""
-    from numcnn._registry import serialize
-
-    return None if value is None else serialize(value)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from numcnn import backend
 from numcnn._checks import invalid, is_int, positive_int
-from numcnn.layers._spatial import serialized, unit_dilation
+from numcnn.layers._spatial import unit_dilation
 from numcnn.layers._steps import StepsMixin
-from numcnn.layers.activated import KernelLayer
+from numcnn.layers.activated import KernelLayer, serialized
 
 
 class Conv1D(StepsMixin, KernelLayer):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from numcnn import backend
 from numcnn._checks import invalid, is_int, positive_int
 from numcnn.backend.shapes import conv_output_length, same_pads
-from numcnn.layers._spatial import SpatialMixin, serialized, unit_dilation
-from numcnn.layers.activated import KernelLayer
+from numcnn.layers._spatial import SpatialMixin, unit_dilation
+from numcnn.layers.activated import KernelLayer, serialized
 from numcnn.layers.activations import keras_name
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from numcnn import backend, initializers
 from numcnn._checks import flag, positive_int
-from numcnn.layers._spatial import SpatialMixin, serialized, unit_dilation
-from numcnn.layers.activated import ActivatedLayer, _constraint, _regularizer
+from numcnn.layers._spatial import SpatialMixin, unit_dilation
+from numcnn.layers.activated import ActivatedLayer, _constraint, _regularizer, serialized
 
 _NO_PADS = (0, 0, 0, 0)
 

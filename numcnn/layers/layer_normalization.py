@@ -15,8 +15,7 @@ import numpy as np
 
 from numcnn import initializers
 from numcnn._checks import flag, invalid, is_int, positive_in_dtype
-from numcnn.layers._spatial import serialized
-from numcnn.layers.activated import _constraint, _regularizer
+from numcnn.layers.activated import _constraint, _regularizer, serialized
 from numcnn.layers.base import Layer, float_dtype
 
 
