@@ -52,6 +52,18 @@ def int_pair(name: str, value) -> tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
+def int_tuple(name: str, value, length: int) -> tuple[int, ...]:
+    """Accept an int or a tuple of ``length`` positive ints (Keras' ``standardize_tuple``: ``3``, ``(3,)``)."""
+    expected = f"a positive integer or a tuple of {length} positive integers"
+    if is_int(value):
+        value = (value,) * length
+    if not isinstance(value, (tuple, list)) or len(value) != length or not all(is_int(v) for v in value):
+        raise invalid(name, expected, value, TypeError)
+    if min(value) < 1:
+        raise invalid(name, expected, value)
+    return tuple(int(v) for v in value)
+
+
 def one_of(name: str, value, choices) -> str:
     """Return ``value`` lower-cased if it is one of the string ``choices``, else raise."""
     options = ", ".join(repr(c) for c in choices)
@@ -89,6 +101,14 @@ def positive_float(name: str, value) -> float:
     if not np.isfinite(value) or value <= 0:
         raise invalid(name, "a positive number", value)
     return float(value)
+
+
+def positive_in_dtype(name: str, value, dtype) -> float:
+    """``value`` as a finite float > 0 that stays > 0 in ``dtype`` (1e-50 is 0 in float32, and 1/√0 is inf)."""
+    value = positive_float(name, value)
+    if np.dtype(dtype).type(value) <= 0:
+        raise invalid(name, f"a positive number that is not 0 in {np.dtype(dtype).name}", value)
+    return value
 
 
 def shape_tuple(name: str, value) -> tuple[int, ...]:

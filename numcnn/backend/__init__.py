@@ -23,6 +23,11 @@ matmul                          math.py                linalg.py               t
 relu_forward, relu_backward     math.py                elementwise.py          test_kernels
 adam_update                     math.py                elementwise.py          test_kernels, test_optimizers
 softmax                         math.py                (no loop: the same)     test_kernels
+conv2d_input_grad               conv.py                conv_backward.py        test_conv_layers
+depthwise_conv2d_forward        depthwise.py           depthwise.py            test_conv_layers
+depthwise_conv2d_backward       depthwise.py           depthwise.py            test_conv_layers
+affine_transform(_backward)     image.py               (NumPy only: the same)  test_augmentation
+resize_bilinear(_backward)      image.py               (NumPy only: the same)  test_shape_layers
 ==============================  =====================  ======================  ===============================
 
 The window geometry both share (output sizes, Keras' 'same' pads, window counts) is :mod:`numcnn.backend.shapes`.

@@ -5,10 +5,32 @@ from __future__ import annotations
 from numcnn._checks import invalid
 from numcnn._registry import Registry
 from numcnn.layers.activated import ActivatedLayer, KernelLayer
+from numcnn.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from numcnn.layers.augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from numcnn.layers.base import Layer
 from numcnn.layers.conv import Conv2D, Convolution2D
+from numcnn.layers.conv1d import Conv1D, Convolution1D
+from numcnn.layers.conv_transpose import Conv2DTranspose, Convolution2DTranspose
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from numcnn.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from numcnn.layers.input_layer import Input, InputLayer
+from numcnn.layers.layer_normalization import LayerNormalization
+from numcnn.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from numcnn.layers.normalization import BatchNormalization
 from numcnn.layers.pooling import (
     AveragePooling2D,
@@ -16,10 +38,32 @@ from numcnn.layers.pooling import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
-from numcnn.layers.reshaping import ZeroPadding2D
+from numcnn.layers.pooling1d import (
+    AveragePooling1D,
+    AvgPool1D,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    MaxPool1D,
+    MaxPooling1D,
+)
+from numcnn.layers.preprocessing import Normalization, Rescaling
+from numcnn.layers.regularization import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from numcnn.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
 
 _REGISTRY = Registry("class_name", Layer)
 for _cls in (
@@ -36,6 +80,45 @@ for _cls in (
     BatchNormalization,
     ZeroPadding2D,
     InputLayer,
+    # the layers Keras scripts use beyond the notebook's
+    Add,
+    Subtract,
+    Multiply,
+    Average,
+    Maximum,
+    Minimum,
+    Concatenate,
+    ReLU,
+    LeakyReLU,
+    PReLU,
+    ELU,
+    Softmax,
+    Rescaling,
+    Normalization,
+    RandomFlip,
+    RandomTranslation,
+    RandomRotation,
+    RandomZoom,
+    RandomContrast,
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    Conv1D,
+    MaxPooling1D,
+    AveragePooling1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    UpSampling2D,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    GaussianNoise,
+    GaussianDropout,
+    LayerNormalization,
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    ZeroPadding1D,
 ):
     _REGISTRY.register(_cls)
 
@@ -68,5 +151,59 @@ __all__ = [
     "GlobalMaxPooling2D",
     "BatchNormalization",
     "ZeroPadding2D",
+    "GlobalMaxPool2D",
+    "GlobalAvgPool2D",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "add",
+    "subtract",
+    "multiply",
+    "average",
+    "maximum",
+    "minimum",
+    "concatenate",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softmax",
+    "Rescaling",
+    "Normalization",
+    "RandomFlip",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomContrast",
+    "Conv2DTranspose",
+    "Convolution2DTranspose",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
+    "Conv1D",
+    "Convolution1D",
+    "MaxPooling1D",
+    "MaxPool1D",
+    "AveragePooling1D",
+    "AvgPool1D",
+    "GlobalAveragePooling1D",
+    "GlobalAvgPool1D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPool1D",
+    "UpSampling2D",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "LayerNormalization",
+    "Cropping1D",
+    "Cropping2D",
+    "Permute",
+    "RepeatVector",
+    "ZeroPadding1D",
     "deserialize",
 ]

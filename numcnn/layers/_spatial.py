@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import int_pair, one_of
+from numcnn._checks import int_pair, int_tuple, invalid, one_of
 from numcnn.backend.shapes import conv_output_length, same_pads
 
 PADDINGS = ("valid", "same")
@@ -81,3 +81,12 @@ class SpatialMixin:
             "padding": self.padding,
             "data_format": self.data_format,
         }
+
+
+def unit_dilation(value, rank: int) -> tuple[int, ...]:
+    """Keras' ``dilation_rate`` (an int or a tuple of ``rank``), accepted only as 1: numcnn has no dilated
+    convolutions. Returned as a tuple of ones for ``get_config``."""
+    dilation = int_tuple("dilation_rate", value, rank)
+    if any(d != 1 for d in dilation):
+        raise invalid("dilation_rate", "1 (numcnn has no dilated convolutions)", value)
+    return dilation

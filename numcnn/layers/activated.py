@@ -25,6 +25,11 @@ def _constraint(value):
     return constraints.get(value)
 
 
+def serialized(value):
+    """A regularizer or constraint for ``get_config``: None, or its ``{'class_name', 'config'}``."""
+    return None if value is None else serialize(value)
+
+
 class ActivatedLayer(Layer):
     """A layer ``y = activation(z)`` with ``z`` a linear map of the input (Conv2D, Dense, Activation).
 

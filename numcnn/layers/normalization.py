@@ -13,6 +13,8 @@ Per channel ``c`` (the entries along ``axis``), with the statistics taken over e
   the layer is a per-channel affine map.
 - ``trainable=False`` runs in inference mode even inside ``fit``, as in Keras 3 (the usual fine-tuning
   recipe) — and the moving statistics then stay fixed.
+- ``epsilon`` must stay positive in the layer's float type, and ``set_weights`` (and so every loader) refuses a
+  negative ``moving_variance``: either would make inference divide by √0 or take √ of a negative number.
 
 Weights in Keras' order: ``gamma``, ``beta`` (trainable, omitted when ``scale``/``center`` is False),
 ``moving_mean``, ``moving_variance`` (non-trainable, in ``self.state``); each of shape ``(C,)``.
@@ -23,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import initializers
-from numcnn._checks import fraction, invalid, is_int, positive_float
-from numcnn.layers.base import Layer
+from numcnn._checks import fraction, invalid, invalid_described, is_int, positive_in_dtype
+from numcnn.layers.activated import _constraint, _regularizer, serialized
+from numcnn.layers.base import Layer, float_dtype
 
 
 class BatchNormalization(Layer):
@@ -48,6 +51,10 @@ class BatchNormalization(Layer):
         gamma_initializer="ones",
         moving_mean_initializer="zeros",
         moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
         **kwargs,
     ):
         if not is_int(axis):
@@ -56,7 +63,6 @@ class BatchNormalization(Layer):
             raise invalid("axis", "a non-batch axis (not 0)", axis)
         self.axis = int(axis)
         self.momentum = fraction("momentum", momentum)
-        self.epsilon = positive_float("epsilon", epsilon)
         for name, value in (("center", center), ("scale", scale)):
             if not isinstance(value, (bool, np.bool_)):
                 raise invalid(name, "True or False", value, TypeError)  # as _checks.flag words it
@@ -65,6 +71,11 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = _regularizer(beta_regularizer)
+        self.gamma_regularizer = _regularizer(gamma_regularizer)
+        self.beta_constraint = _constraint(beta_constraint)
+        self.gamma_constraint = _constraint(gamma_constraint)
+        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype")))
         super().__init__(**kwargs)
         self._cache = None
 
@@ -80,9 +91,11 @@ class BatchNormalization(Layer):
         channels = (input_shape[self._axis],)
         # add_weight keeps insertion order, which gives Keras' gamma, beta, moving_mean, moving_variance
         if self.scale:
-            self.add_weight("gamma", channels, self.gamma_initializer)
+            self.add_weight(
+                "gamma", channels, self.gamma_initializer, True, self.gamma_regularizer, self.gamma_constraint
+            )
         if self.center:
-            self.add_weight("beta", channels, self.beta_initializer)
+            self.add_weight("beta", channels, self.beta_initializer, True, self.beta_regularizer, self.beta_constraint)
         self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
         self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
         super().build(input_shape)
@@ -166,6 +179,18 @@ class BatchNormalization(Layer):
         dx -= gain * dbeta / count
         return self._from_rows(dx, shape)
 
+    def checked_weights(self, weights) -> list[np.ndarray]:
+        """As ``Layer.checked_weights``, and a negative ``moving_variance`` is refused (√ of it is NaN)."""
+        arrays = super().checked_weights(weights)
+        index = [*self.params, *self.state].index("moving_variance")
+        if np.any(arrays[index] < 0):
+            raise invalid_described(
+                f"weights[{index}]",
+                f"a non-negative moving_variance for layer '{self.name}'",
+                f"{int(np.sum(arrays[index] < 0))} negative values (smallest {float(arrays[index].min())!r})",
+            )
+        return arrays
+
     # -- description ------------------------------------------------------------------------------
     def get_config(self) -> dict:
         return {
@@ -179,4 +204,8 @@ class BatchNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": serialized(self.beta_regularizer),
+            "gamma_regularizer": serialized(self.gamma_regularizer),
+            "beta_constraint": serialized(self.beta_constraint),
+            "gamma_constraint": serialized(self.gamma_constraint),
         }

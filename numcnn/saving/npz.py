@@ -39,7 +39,7 @@ def write_archive(path: str, meta: dict, arrays: dict[str, np.ndarray]) -> None:
     """Write ``meta`` (JSON-able) and named ``arrays`` to ``path`` atomically."""
     payload = {_META: np.array(json.dumps({"format": FORMAT, "version": VERSION, **meta}))}
     for name, value in arrays.items():
-        payload[name] = np.ascontiguousarray(value)
+        payload[name] = np.asarray(value, order="C")  # not ascontiguousarray: it makes a 0-d weight 1-d
     atomic_write(path, lambda f: np.savez(f, **payload))
 
 

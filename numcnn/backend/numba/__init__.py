@@ -19,27 +19,41 @@ This package is the only part of numcnn that imports numba. Its rules, and why:
 """
 
 from numcnn.backend.numba.conv import conv2d_forward, conv2d_pool_forward
-from numcnn.backend.numba.conv_backward import conv2d_backward, conv2d_pool_backward
+from numcnn.backend.numba.conv_backward import conv2d_backward, conv2d_input_grad, conv2d_pool_backward
+from numcnn.backend.numba.depthwise import depthwise_conv2d_backward, depthwise_conv2d_forward
 from numcnn.backend.numba.elementwise import adam_update, relu_backward, relu_forward
 from numcnn.backend.numba.im2col import col2im, im2col
 from numcnn.backend.numba.linalg import matmul
 from numcnn.backend.numba.pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+from numcnn.backend.numpy.image import (  # NumPy only: augmentation and resizing are not hot loops
+    affine_transform,
+    affine_transform_backward,
+    resize_bilinear,
+    resize_bilinear_backward,
+)
 from numcnn.backend.numpy.math import softmax
 
 __all__ = [
     "adam_update",
+    "affine_transform",
+    "affine_transform_backward",
     "avgpool2d_backward",
     "avgpool2d_forward",
     "col2im",
     "conv2d_backward",
     "conv2d_forward",
+    "conv2d_input_grad",
     "conv2d_pool_backward",
     "conv2d_pool_forward",
+    "depthwise_conv2d_backward",
+    "depthwise_conv2d_forward",
     "im2col",
     "matmul",
     "maxpool2d_backward",
     "maxpool2d_forward",
     "relu_backward",
     "relu_forward",
+    "resize_bilinear",
+    "resize_bilinear_backward",
     "softmax",
 ]

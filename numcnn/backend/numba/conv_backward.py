@@ -162,3 +162,24 @@ def conv2d_pool_backward(dy, argmax, pooled, x, kernel, strides, pads, relu: boo
         return d, dbias
 
     return _run_chunks(x, kernel, g, dtype, need_dx, chunk_dy)
+
+
+def conv2d_input_grad(dy: np.ndarray, kernel: np.ndarray, x_shape, strides, pads) -> np.ndarray:
+    """Same as :func:`numcnn.backend.numpy.conv2d_input_grad`: dy (N, OH, OW, F), kernel (kh, kw, C, F) → dx
+    ``x_shape`` (N, H, W, C), dy's dtype; per chunk of images one product ``dy·Wᵀ`` into a thread buffer, then
+    col2im, so the full column matrix never exists."""
+    g = ConvGeometry.of(tuple(x_shape), kernel.shape, strides, pads)
+    dy2 = np.ascontiguousarray(dy).reshape(-1, g.filters)
+    dtype = dy2.dtype
+    w2t = np.ascontiguousarray(kernel, dtype=dtype).reshape(g.width, g.filters).T
+    dx = np.empty(tuple(x_shape), dtype=dtype)
+    parts = chunks(x_shape[0], g.pixels * g.width * dtype.itemsize)
+
+    def body(i):
+        s, e = parts[i]
+        cols = buffer("cols", ((e - s) * g.pixels, g.width), dtype)
+        np.matmul(dy2[s * g.pixels : e * g.pixels], w2t, out=cols)
+        col2im_kernel(cols, *g.kernel_args, dx[s:e])
+
+    parallel_chunks(len(parts), body, uses_blas=True)
+    return dx

@@ -10,9 +10,17 @@ from numcnn.backend.numpy.conv import (
     col2im,
     conv2d_backward,
     conv2d_forward,
+    conv2d_input_grad,
     conv2d_pool_backward,
     conv2d_pool_forward,
     im2col,
+)
+from numcnn.backend.numpy.depthwise import depthwise_conv2d_backward, depthwise_conv2d_forward
+from numcnn.backend.numpy.image import (
+    affine_transform,
+    affine_transform_backward,
+    resize_bilinear,
+    resize_bilinear_backward,
 )
 from numcnn.backend.numpy.math import adam_update, matmul, relu_backward, relu_forward, softmax
 from numcnn.backend.numpy.pooling import (
@@ -24,18 +32,25 @@ from numcnn.backend.numpy.pooling import (
 
 __all__ = [
     "adam_update",
+    "affine_transform",
+    "affine_transform_backward",
     "avgpool2d_backward",
     "avgpool2d_forward",
     "col2im",
     "conv2d_backward",
     "conv2d_forward",
+    "conv2d_input_grad",
     "conv2d_pool_backward",
     "conv2d_pool_forward",
+    "depthwise_conv2d_backward",
+    "depthwise_conv2d_forward",
     "im2col",
     "matmul",
     "maxpool2d_backward",
     "maxpool2d_forward",
     "relu_backward",
     "relu_forward",
+    "resize_bilinear",
+    "resize_bilinear_backward",
     "softmax",
 ]

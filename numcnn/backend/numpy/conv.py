@@ -106,3 +106,13 @@ def conv2d_pool_backward(dy, argmax, pooled, x, kernel, strides, pads, relu: boo
     masked = np.where(pooled > 0, dy, dy.dtype.type(0)) if relu else dy
     dz = maxpool2d_backward(masked, argmax, (x.shape[0], oh, ow, kernel.shape[3]))
     return conv2d_backward(dz, x, kernel, strides, pads, need_dx)
+
+
+def conv2d_input_grad(dy: np.ndarray, kernel: np.ndarray, x_shape, strides, pads) -> np.ndarray:
+    """The input gradient alone of :func:`conv2d_forward`, for an input of ``x_shape`` (N, H, W, C).
+
+    dy (N, OH, OW, F), kernel (kh, kw, C, F) → dx ``x_shape``, dy's dtype. It is also the forward pass of a
+    transposed convolution of dy (whose output is ``x_shape``), so ``Conv2DTranspose`` runs on it.
+    """
+    kh, kw, c, f = kernel.shape
+    return col2im(dy.reshape(-1, f) @ kernel.reshape(kh * kw * c, f).T, x_shape, (kh, kw), strides, pads)

@@ -1,0 +1,137 @@
+"""``LayerNormalization``: normalise each sample over its own features, with Keras 3's arguments and weights.
+
+Over the axes ``A`` of ``axis`` (each sample separately, every other axis kept)::
+
+    y = gamma · (x − mean_A(x)) / √(var_A(x) + epsilon) + beta
+
+with the biased variance. ``gamma`` and ``beta`` have the sizes of the axes in ``A`` (Keras' order: gamma, beta;
+omitted with ``scale=False``/``center=False``). Keras 3's deprecated ``rms_scaling=True`` computes
+``y = gamma · x / √(var_A(x) + epsilon)`` — the variance, not the mean square, as Keras warns — and has no beta.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numcnn import initializers
+from numcnn._checks import flag, invalid, is_int, positive_in_dtype
+from numcnn.layers.activated import _constraint, _regularizer, serialized
+from numcnn.layers.base import Layer, float_dtype
+
+
+def _axis_list(axis):
+    if is_int(axis):
+        return int(axis)
+    if isinstance(axis, (list, tuple)) and axis and all(is_int(a) for a in axis):
+        return [int(a) for a in axis]
+    raise invalid("axis", "an integer or a list of integers", axis, TypeError)
+
+
+class LayerNormalization(Layer):
+    """``LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True, …)`` (see the module docstring).
+
+    ``axis``: an int or a list of non-batch axes. Backward, with ``x̂ = (x − mean)/σ``, ``σ = √(var + ε)``,
+    ``g = dy·gamma`` and means over ``A``: ``dx = (g − mean(g) − x̂·mean(g·x̂)) / σ``; ``dgamma = Σ dy·x̂`` and
+    ``dbeta = Σ dy`` over every axis not in ``A``.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        self.rms_scaling = flag("rms_scaling", kwargs.pop("rms_scaling", False))
+        self.axis = _axis_list(axis)
+        self.center, self.scale = flag("center", center), flag("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = _regularizer(beta_regularizer)
+        self.gamma_regularizer = _regularizer(gamma_regularizer)
+        self.beta_constraint = _constraint(beta_constraint)
+        self.gamma_constraint = _constraint(gamma_constraint)
+        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype")))
+        super().__init__(**kwargs)
+        self._cache = None
+
+    def _axes(self, rank: int) -> tuple:
+        axes = [self.axis] if is_int(self.axis) else self.axis
+        if any(not -rank <= a < rank or a % rank == 0 for a in axes) or len({a % rank for a in axes}) < len(axes):
+            raise ValueError(
+                f"Invalid value for argument 'axis': expected distinct non-batch axes of inputs of rank {rank} "
+                f"for layer '{self.name}'. Received: axis={self.axis}"
+            )
+        return tuple(sorted(a % rank for a in axes))
+
+    def compute_output_shape(self, input_shape):
+        self._axes(len(input_shape))
+        return tuple(input_shape)
+
+    def build(self, input_shape):
+        axes = self._axes(len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if self.scale or self.rms_scaling:
+            self.add_weight("gamma", shape, self.gamma_initializer, True, self.gamma_regularizer, self.gamma_constraint)
+        if self.center and not self.rms_scaling:
+            self.add_weight("beta", shape, self.beta_initializer, True, self.beta_regularizer, self.beta_constraint)
+        super().build(input_shape)
+
+    def _broadcast(self, weight, ndim, axes):
+        """A (sizes of A) weight shaped to broadcast against inputs of rank ``ndim``."""
+        shape = [1] * ndim
+        for a, size in zip(axes, weight.shape):
+            shape[a] = size
+        return weight.reshape(shape)
+
+    def forward(self, x, training=False):
+        axes = self._axes(x.ndim)
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        inv_std = 1.0 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + x.dtype.type(self.epsilon))
+        normalized = (x if self.rms_scaling else centered) * inv_std
+        self._cache = (x, axes, centered, inv_std, normalized)
+        out = normalized
+        if "gamma" in self.params:
+            out = out * self._broadcast(self.params["gamma"], x.ndim, axes)
+        if "beta" in self.params:
+            out = out + self._broadcast(self.params["beta"], x.ndim, axes)
+        return out
+
+    def backward(self, dy):
+        x, axes, centered, inv_std, normalized = self._cache
+        kept = tuple(i for i in range(dy.ndim) if i not in axes)
+        g = dy
+        if "gamma" in self.params:
+            self.grads["gamma"] = np.sum(dy * normalized, axis=kept)
+            g = dy * self._broadcast(self.params["gamma"], dy.ndim, axes)
+        if "beta" in self.params:
+            self.grads["beta"] = np.sum(dy, axis=kept)
+        if self.rms_scaling:
+            # y = x·r with r = (var + ε)^−½: dr/dx = −r³·(x − mean)/M, so dx = r·g − r³·(x − mean)·mean(g·x)
+            return inv_std * g - inv_std**3 * centered * np.mean(g * x, axis=axes, keepdims=True)
+        x_hat = normalized
+        return inv_std * (g - g.mean(axis=axes, keepdims=True) - x_hat * np.mean(g * x_hat, axis=axes, keepdims=True))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis if is_int(self.axis) else list(self.axis),
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": serialized(self.beta_regularizer),
+            "gamma_regularizer": serialized(self.gamma_regularizer),
+            "beta_constraint": serialized(self.beta_constraint),
+            "gamma_constraint": serialized(self.gamma_constraint),
+        }
