@@ -12,15 +12,7 @@ from numcnn import activations, backend, initializers
 from numcnn._checks import finite_number, invalid, is_int
 from numcnn._registry import serialize
 from numcnn.layers.activated import ActivatedLayer, _constraint, _regularizer
-from numcnn.layers.base import Layer, unique_name
-
-
-def keras_name(kwargs: dict, base: str) -> dict:
-    """``kwargs`` with Keras' default layer name when none is given: Keras names ``ReLU`` layers ``re_lu``,
-    ``re_lu_1``, … (numcnn's own rule would say ``relu``)."""
-    if kwargs.get("name") is None:
-        kwargs["name"] = unique_name(base)
-    return kwargs
+from numcnn.layers.base import Layer
 
 
 class ReLU(Layer):
@@ -37,7 +29,7 @@ class ReLU(Layer):
         self.max_value = None if max_value is None else finite_number("max_value", max_value, low=0)
         self.negative_slope = finite_number("negative_slope", negative_slope, low=0)
         self.threshold = finite_number("threshold", threshold, low=0)
-        super().__init__(**keras_name(kwargs, "re_lu"))
+        super().__init__(**kwargs)
         self._x = self._y = None
 
     def _plain(self) -> bool:
@@ -81,7 +73,7 @@ class LeakyReLU(Layer):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
         self.negative_slope = finite_number("negative_slope", negative_slope, low=0)
-        super().__init__(**keras_name(kwargs, "leaky_re_lu"))
+        super().__init__(**kwargs)
         self._x = None
 
     def forward(self, x, training=False):
@@ -123,7 +115,7 @@ class PReLU(Layer):
         self.alpha_regularizer = _regularizer(alpha_regularizer)
         self.alpha_constraint = _constraint(alpha_constraint)
         self.shared_axes = _shared_axes(shared_axes)
-        super().__init__(**keras_name(kwargs, "p_re_lu"))
+        super().__init__(**kwargs)
         self._x = None
 
     def _alpha_shape(self, input_shape) -> tuple:

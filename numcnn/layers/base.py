@@ -44,8 +44,10 @@ def reset_names() -> None:
 
 
 def _snake_case(name: str) -> str:
-    # "MaxPooling2D" -> "max_pooling2d", "Conv2D" -> "conv2d"
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", name).lower()
+    """Keras' rule for default names: ``MaxPooling2D`` → ``max_pooling2d``, ``Conv2D`` → ``conv2d``,
+    ``ReLU`` → ``re_lu``, ``Conv2DTranspose`` → ``conv2d_transpose``."""
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def float_dtype(dtype) -> np.dtype:

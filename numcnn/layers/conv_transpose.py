@@ -8,7 +8,6 @@ from numcnn._checks import invalid, is_int, positive_int
 from numcnn.backend.shapes import conv_output_length, same_pads
 from numcnn.layers._spatial import SpatialMixin, unit_dilation
 from numcnn.layers.activated import KernelLayer, serialized
-from numcnn.layers.activations import keras_name
 
 
 def _output_padding(value, strides):
@@ -59,7 +58,6 @@ class Conv2DTranspose(SpatialMixin, KernelLayer):
         self.kernel_size = self.window
         self.output_padding = _output_padding(output_padding, self.strides)
         self.dilation_rate = unit_dilation(dilation_rate, 2)
-        kwargs = keras_name(kwargs, "conv2d_transpose")
         super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
 
     def _geometry(self, input_shape):
