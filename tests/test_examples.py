@@ -21,7 +21,9 @@ def fake_load_data():
     return (images(300), labels(300)), (images(50), labels(50))
 
 
-@pytest.mark.parametrize(("script", "dataset"), [("mnist", "mnist"), ("fashion_mnist", "fashion_mnist")])
+@pytest.mark.parametrize(
+    ("script", "dataset"), [("mnist", "mnist"), ("fashion_mnist", "fashion_mnist"), ("residual_mnist", "mnist")]
+)
 def test_example_trains_evaluates_and_saves(tmp_path, monkeypatch, capsys, script, dataset):
     monkeypatch.syspath_prepend(str(EXAMPLES))
     module = importlib.import_module(script)
