@@ -104,6 +104,14 @@ def as_float(dtype) -> np.dtype:
     return dtype if dtype.kind in "fc" else floatx()
 
 
+def to_input(value) -> np.ndarray:
+    """An op's input as an array: :func:`to_array`, except that a Python number stays exact (float64 or int64)
+    until the op casts it to its result dtype (0.2 must not pass through float32 on its way to float64)."""
+    if isinstance(dtype_of(value), Weak):
+        return np.asarray(value)
+    return to_array(value)
+
+
 def _fits_int32(arr: np.ndarray) -> bool:
     return not arr.size or (int(arr.min()) >= -(2**31) and int(arr.max()) < 2**31)
 

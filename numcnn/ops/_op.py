@@ -99,12 +99,12 @@ class Op:
         return np.asarray(y).astype(out_dtypes[0], copy=False)
 
     def __call__(self, *args, **constants):
-        if any(isinstance(a, graph.KerasTensor) for a in args):
+        if any(graph.is_symbolic(a) for a in args):
             from numcnn.ops import _trace
 
             return _trace.record(self, args, constants)
         dtypes = [_dtypes.dtype_of(a) for a in args]
-        arrays = [_dtypes.to_array(a) for a in args]
+        arrays = [_dtypes.to_input(a) for a in args]
         self.shape(*[a.shape for a in arrays], **constants)  # the argument checks, before any work
         out_dtypes = self.out_dtypes(dtypes, constants)
         y = self.compute(self.prepare(arrays, out_dtypes[0]), out_dtypes, constants)

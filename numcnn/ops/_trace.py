@@ -110,7 +110,7 @@ class OpLayer(Layer):
     # -- running ------------------------------------------------------------------------------------
     def forward(self, x, training=False):
         values = list(x) if self.takes_list else [x]
-        arrays = [_dtypes.to_array(a) for a in self._arguments(values)]
+        arrays = [_dtypes.to_input(a) for a in self._arguments(values)]
         for position in self.positions:  # arrive in the recorded dtypes, whatever the producer gave
             if isinstance(self.in_dtypes[position], np.dtype) and arrays[position].dtype != self.in_dtypes[position]:
                 arrays[position] = arrays[position].astype(self.in_dtypes[position])
@@ -188,7 +188,6 @@ def record(op: Op, args, constants: dict):
     return layer.call_symbolic(tensors if layer.takes_list else tensors[0])
 
 
-# JSON forms of the constants that are not JSON themselves: tuples become lists (read back as tuples), and
 def encode(value):
     """``value`` as JSON: tuples as lists, slices, ``...`` and arrays as tagged dicts."""
     if isinstance(value, (list, tuple)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numcnn import graph
 from numcnn.ops import _dtypes
 from numcnn.ops._op import Op, wrap
 from numcnn.ops._shapes import known, sizes
@@ -86,9 +87,10 @@ def identity(n, dtype=None):
 def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in ``[start, stop)`` (``arange(n)``: 0 … n-1). Without ``dtype``: int32 for integer
     arguments, ``floatx`` if one is a float (Keras' rule; NumPy would give int64 or float64)."""
-    for name, value in (("start", start), ("stop", stop), ("step", step)):
-        if value is not None:
-            known(value, "arange", name)
+    known(start, "arange", "start")  # stop and step may be None: not given
+    for name, value in (("stop", stop), ("step", step)):
+        if graph.is_symbolic(value):
+            raise TypeError(f"numcnn.ops.arange needs a concrete value for '{name}', not a KerasTensor")
     if dtype is None:
         dtype = _dtypes.promote(*[_dtypes.dtype_of(v) for v in (start, stop, step) if v is not None])
     if stop is None:

@@ -18,7 +18,8 @@ def _logsumexp_forward(x, axis=None, keepdims=False):
     # shifted by the maximum, so that exp never overflows; an all -inf block gives -inf, not NaN
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    y = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the answer there
+        y = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return y if keepdims else np.squeeze(y, axis=axis)
 
 
