@@ -26,8 +26,9 @@ OPS = Registry("op", Op)  # every op by name, so an OpLayer's config can name it
 _classes: dict[str, type] = {}
 
 
-def register(op: Op, *aliases: str) -> Op:
-    OPS.register(op, op.name, *aliases)
+def register(op: Op) -> Op:
+    """Make ``op`` known by its name (for :meth:`OpLayer.from_config`); returns it."""
+    OPS.register(op, op.name)
     return op
 
 
@@ -102,6 +103,8 @@ class OpLayer(Layer):
 
     def __call__(self, inputs, training=None, **kwargs):
         """On KerasTensors: record the node. On arrays: the op's result, as ``numcnn.ops`` gives it."""
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__call__() got unexpected keyword argument(s): {sorted(kwargs)}")
         if graph.is_symbolic(inputs):
             return self.call_symbolic(inputs, training)
         values = list(inputs) if self.takes_list else [inputs]
@@ -111,8 +114,8 @@ class OpLayer(Layer):
     def forward(self, x, training=False):
         values = list(x) if self.takes_list else [x]
         arrays = [_dtypes.to_input(a) for a in self._arguments(values)]
-        for position in self.positions:  # arrive in the recorded dtypes, whatever the producer gave
-            if isinstance(self.in_dtypes[position], np.dtype) and arrays[position].dtype != self.in_dtypes[position]:
+        for position in self.positions:  # in the dtypes recorded at trace time, whatever the producer gave
+            if arrays[position].dtype != self.in_dtypes[position]:
                 arrays[position] = arrays[position].astype(self.in_dtypes[position])
         arrays = self.op.prepare(arrays, self.out_dtypes[0])
         y = self.op.compute(arrays, self.out_dtypes, self.constants)
@@ -182,7 +185,7 @@ def record(op: Op, args, constants: dict):
         if i not in positions:
             if graph.is_symbolic(a):
                 raise invalid("x", f"a tensor for numcnn.ops.{op.name}, not a list holding KerasTensors", a, TypeError)
-            captured[i] = a if isinstance(a, (bool, int, float)) else np.array(_dtypes.to_array(a))
+            captured[i] = a if isinstance(a, (bool, int, float)) else _dtypes.to_array(a)  # OpLayer copies it
     layer = layer_class(op)(op, positions, captured, constants)
     tensors = [args[i] for i in positions]
     return layer.call_symbolic(tensors if layer.takes_list else tensors[0])

@@ -13,9 +13,10 @@ import math
 import numpy as np
 
 from numcnn.ops import _dtypes
-from numcnn.ops._op import Op, bool_dtype, float_dtype, unbroadcast
+from numcnn.ops._op import Op, bool_dtype, float_dtype, promote_dtype, unbroadcast
 from numcnn.ops._shapes import broadcast_rule
 from numcnn.ops._trace import register
+from numcnn.ops.indexing import nonzero
 
 
 # -- elementwise, one input -------------------------------------------------------------------------
@@ -23,20 +24,16 @@ def _unary(name, forward, backward, dtype=float_dtype) -> Op:
     return register(Op(name, forward, backward, dtype=dtype))
 
 
-def _keep(*dtypes, **constants):
-    return _dtypes.promote(*dtypes)
-
-
 def _int_for_bool(*dtypes, **constants):
-    # Keras computes square and abs of bools in int32
+    # Keras squares bools in int32
     d = _dtypes.promote(*dtypes)
     return np.dtype("int32") if d.kind == "b" else d
 
 
-_negative = _unary("negative", np.negative, lambda dy, y, x: -dy, _keep)
+_negative = _unary("negative", np.negative, lambda dy, y, x: -dy, promote_dtype)
 _square = _unary("square", np.square, lambda dy, y, x: 2 * x * dy, _int_for_bool)
-_abs = _unary("abs", np.abs, lambda dy, y, x: dy * np.sign(x), _int_for_bool)
-_sign = _unary("sign", np.sign, None, _keep)
+_abs = _unary("abs", np.abs, lambda dy, y, x: dy * np.sign(x), promote_dtype)
+_sign = _unary("sign", np.sign, None, promote_dtype)
 _sqrt = _unary("sqrt", np.sqrt, lambda dy, y, x: dy / (2 * y))
 _exp = _unary("exp", np.exp, lambda dy, y, x: dy * y)
 _expm1 = _unary("expm1", np.expm1, lambda dy, y, x: dy * (y + 1))
@@ -54,7 +51,7 @@ _cosh = _unary("cosh", np.cosh, lambda dy, y, x: dy * np.sinh(x))
 _arctan = _unary("arctan", np.arctan, lambda dy, y, x: dy / (1 + x * x))
 _floor = _unary("floor", np.floor, None)
 _ceil = _unary("ceil", np.ceil, None)
-_round = register(Op("round", lambda x, decimals=0: np.round(x, decimals), None, dtype=_keep))
+_round = register(Op("round", lambda x, decimals=0: np.round(x, decimals), None, dtype=promote_dtype))
 _isnan = _unary("isnan", np.isnan, None, bool_dtype)
 _isfinite = _unary("isfinite", np.isfinite, None, bool_dtype)
 _isinf = _unary("isinf", np.isinf, None, bool_dtype)
@@ -67,7 +64,7 @@ def negative(x):
 
 
 def square(x):
-    """``x²`` elementwise; bools give int32."""
+    """``x²`` elementwise; bools give int32, as in Keras."""
     return _square(x)
 
 
@@ -183,7 +180,7 @@ def logical_not(x):
 
 
 # -- elementwise, two inputs ------------------------------------------------------------------------
-def _binary(name, forward, backward, dtype=_keep) -> Op:
+def _binary(name, forward, backward, dtype=promote_dtype) -> Op:
     return register(Op(name, forward, backward, shape=broadcast_rule, dtype=dtype))
 
 
@@ -362,8 +359,6 @@ def where(condition, x1=None, x2=None):
     """``x1`` where ``condition`` holds, else ``x2`` (broadcast); the condition gets no gradient. With only
     ``condition``: the indices of its nonzero elements (a tuple of int arrays, on arrays only)."""
     if x1 is None and x2 is None:
-        from numcnn.ops.indexing import nonzero
-
         return nonzero(condition)
     if x1 is None or x2 is None:
         raise ValueError("numcnn.ops.where takes both x1 and x2, or neither")
@@ -387,6 +382,6 @@ _nan_to_num = register(
         "nan_to_num",
         lambda x, nan, posinf, neginf: np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
         lambda dy, y, x, **_: np.where(np.isfinite(x), dy, 0),
-        dtype=_keep,
+        dtype=promote_dtype,
     )
 )
