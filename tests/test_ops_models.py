@@ -243,3 +243,14 @@ def test_an_op_layer_passes_the_layer_gradient_check():
     layer = ops.logsumexp(ops.tanh(x) * 2.0, axis=-1).node.layer
     errors = check_layer(layer, np.random.default_rng(3).standard_normal((2, 3, 4)))
     assert list(errors) == ["x"] and errors["x"] <= 1e-7
+
+
+def test_gradients_when_only_one_piece_of_a_split_is_used():
+    """The plan hands unused outputs a placeholder; their gradient is zero, so only the used piece trains."""
+    x = numcnn.Input((4,), dtype="float64")
+    _, middle, _ = ops.split(_dense(6)(x), 3, axis=-1)
+    model = numcnn.Model(x, ops.sum(middle * middle, axis=-1, keepdims=True))
+    rng = np.random.default_rng(4)
+    assert _gradient_check(model, rng.standard_normal((3, 4)), rng.standard_normal((3, 1))) <= 1e-7
+    kernel_grad = model.trainable_params()[1]["dense_1/kernel"]
+    assert not kernel_grad[:, [0, 1, 4, 5]].any() and kernel_grad[:, 2:4].all()
