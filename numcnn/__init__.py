@@ -1,7 +1,8 @@
 """numcnn: convolutional neural networks from scratch on NumPy, with numba kernels and Keras' API.
 
 ``import numcnn as keras`` gives the names a Keras MNIST notebook uses: ``numcnn.utils.to_categorical``,
-``numcnn.layers``, ``numcnn.models.Sequential``, ``numcnn.datasets.mnist``, ``numcnn.backend``.
+``numcnn.layers``, ``numcnn.models.Sequential``, ``numcnn.datasets.mnist``, ``numcnn.backend``; and
+``from numcnn import ops`` gives Keras 3's array functions.
 """
 
 from numcnn import (
@@ -15,6 +16,7 @@ from numcnn import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     regularizers,
     utils,
@@ -39,6 +41,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "ops",
     "optimizers",
     "regularizers",
     "utils",

@@ -74,6 +74,123 @@ class KerasTensor:
     def numpy(self):
         raise TypeError("A symbolic KerasTensor has no value: .numpy() works on the arrays a model returns")
 
+    def __int__(self):
+        raise TypeError("A symbolic KerasTensor has no value: it cannot be converted to a Python int")
+
+    def __float__(self):
+        raise TypeError("A symbolic KerasTensor has no value: it cannot be converted to a Python float")
+
+    # -- operators, as in Keras: each is the numcnn.ops function of that name, recording a node ---------------
+    def reshape(self, newshape):
+        return _ops().reshape(self, newshape)
+
+    def squeeze(self, axis=None):
+        return _ops().squeeze(self, axis)
+
+    def __getitem__(self, key):
+        return _ops().get_item(self, key)
+
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __floordiv__(self, other):
+        return _ops().floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops().floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops().mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops().mod(other, self)
+
+    def __pow__(self, other):
+        return _ops().power(self, other)
+
+    def __rpow__(self, other):
+        return _ops().power(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __abs__(self):
+        return _ops().abs(self)
+
+    def __round__(self, ndigits=None):
+        return _ops().round(self, 0 if ndigits is None else ndigits)
+
+    # Comparisons give bool tensors, as in Keras; == stays Python's identity, so tensors work in lists and dicts.
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    def __ne__(self, other):
+        return _ops().not_equal(self, other)
+
+    def __and__(self, other):
+        return _ops().logical_and(self, other)
+
+    def __rand__(self, other):
+        return _ops().logical_and(other, self)
+
+    def __or__(self, other):
+        return _ops().logical_or(self, other)
+
+    def __ror__(self, other):
+        return _ops().logical_or(other, self)
+
+    def __xor__(self, other):
+        return _ops().logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops().logical_xor(other, self)
+
+    def __invert__(self):
+        return _ops().logical_not(self)
+
+
+def _ops():
+    # numcnn.ops imports this module, so it is looked up when an operator is first used
+    from numcnn import ops
+
+    return ops
+
 
 class Node:
     """One call of ``layer`` on ``inputs`` (KerasTensors, flattened), giving ``outputs``.
