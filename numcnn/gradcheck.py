@@ -18,16 +18,15 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """
     if x.dtype != np.float64:
         raise TypeError(f"Invalid value for argument 'x': expected a float64 array. Received: x.dtype={x.dtype}")
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):  # indexing in place: a reshape of a strided view would be a copy
+        old = x[index]
+        x[index] = old + eps
         plus = f()
-        flat[i] = old - eps
+        x[index] = old - eps
         minus = f()
-        flat[i] = old
-        gflat[i] = (plus - minus) / (2 * eps)
+        x[index] = old
+        grad[index] = (plus - minus) / (2 * eps)
     return grad
 
 

@@ -78,9 +78,18 @@ class LayerStep(Step):
     def __init__(self, layer, original, inputs, outputs, as_list, training):
         super().__init__(inputs, outputs, [(original, layer)])
         self.layer, self.as_list, self.training = layer, as_list, training
+        # A layer computes in its own float type, as Keras casts a layer's inputs (an op upstream may have
+        # promoted them, say by a float64 constant); ops keep their inputs' types.
+        self.dtype = None if getattr(layer, "is_operation", False) else getattr(layer, "dtype", None)
+
+    def _input(self, value):
+        if self.dtype is not None and value.dtype != self.dtype and value.dtype.kind == "f":
+            return value.astype(self.dtype)
+        return value
 
     def forward(self, values, training):
-        x = [values[i] for i in self.inputs] if self.as_list else values[self.inputs[0]]
+        inputs = [self._input(values[i]) for i in self.inputs]
+        x = inputs if self.as_list else inputs[0]
         mode = training if self.training is None else self.training
         y = self.layer.forward(x, training=mode)
         if len(self.outputs) == 1:

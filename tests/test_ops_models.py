@@ -28,7 +28,8 @@ def test_the_guides_model_runs_and_returns_arrays_with_numpy():
 def test_op_layers_are_named_and_shown_as_keras_names_them():
     x = numcnn.Input((4,))
     model = numcnn.Model(x, ops.softmax(layers.Dense(3)(x) * 2.0 + 1.0))
-    ops_layers = [layer for layer in model.layers if isinstance(layer, OpLayer)]
+    ops_layers = [layer for layer in model.operations if isinstance(layer, OpLayer)]
+    assert not any(isinstance(layer, OpLayer) for layer in model.layers)  # as in Keras
     assert [type(layer).__name__ for layer in ops_layers] == ["Multiply", "Add", "Softmax"]
     assert [layer.name for layer in ops_layers] == ["multiply_1", "add_1", "softmax_1"]
     lines = []
@@ -193,7 +194,7 @@ def test_op_layer_configs_are_json_and_rebuild_the_op():
     data = np.random.default_rng(0).standard_normal((4, 2, 3)).astype(np.float32)
     rebuilt_x = numcnn.Input((2, 3))
     t = rebuilt_x
-    for layer in [layer for layer in model.layers if isinstance(layer, OpLayer)]:
+    for layer in [layer for layer in model.operations if isinstance(layer, OpLayer)]:
         config = json.loads(json.dumps(layer.get_config()))
         assert config["op"] in ("get_item", "multiply", "mean", "clip")
         clone = type(layer).from_config({**config, "name": config["name"] + "_copy"})

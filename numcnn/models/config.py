@@ -26,12 +26,17 @@ def _tensor_ref(tensor, node_index: dict) -> dict:
     }
 
 
+_OPERATION = "__operation__"  # an op that numcnn.ops recorded on tensors: its config names the op
+
+
 def layer_config(layer) -> dict:
-    """``{"class_name", "config"}`` of a layer or a nested model."""
+    """``{"class_name", "config"}`` of a layer, a nested model, or a recorded operation."""
     from numcnn.models.model import Model
 
     if isinstance(layer, Model):
         return model_config(layer)
+    if getattr(layer, "is_operation", False):
+        return {"class_name": _OPERATION, "config": layer.get_config()}
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
@@ -42,7 +47,7 @@ def _functional_config(model) -> dict:
         node_index[id(node)] = calls.get(id(node.layer), 0)
         calls[id(node.layer)] = node_index[id(node)] + 1
     entries = []
-    for layer in model.layers:
+    for layer in model.operations:  # with the operations numcnn.ops recorded, which model.layers leaves out
         nodes = [n for n in [*input_nodes, *model._nodes] if n.layer is layer and not n.is_input]
         inbound = []
         for node in nodes:
@@ -95,6 +100,10 @@ def _spec(spec, what="layer") -> dict:
 def _layer_from_spec(spec, depth):
     if spec["class_name"] in ("Sequential", "Functional", "Model"):
         return model_from_config(spec, depth + 1)
+    if spec["class_name"] == _OPERATION:
+        from numcnn.ops._trace import OpLayer
+
+        return OpLayer.from_config(dict(spec.get("config", {})))
     return layers_module.deserialize({"class_name": spec["class_name"], "config": spec.get("config", {})})
 
 

@@ -145,10 +145,17 @@ class Model(TrainingMixin, FilesMixin, Layer):
 
     @property
     def layers(self) -> list[Layer]:
-        """The model's layers in Keras' order (a functional model's include its InputLayers)."""
+        """The model's layers in Keras' order (a functional model's include its InputLayers, and, as in Keras,
+        not the operations that ``numcnn.ops`` calls on tensors recorded)."""
+        found = [layer for layer in getattr(self, "_graph_layers", []) if not getattr(layer, "is_operation", False)]
         if self._tracked:
-            found = [layer for layer in getattr(self, "_graph_layers", []) if not isinstance(layer, InputLayer)]
+            found = [layer for layer in found if not isinstance(layer, InputLayer)]
             return self._tracked + [layer for layer in found if all(layer is not t for t in self._tracked)]
+        return found
+
+    @property
+    def operations(self) -> list[Layer]:
+        """Every layer and recorded ``numcnn.ops`` operation of the graph, in Keras' order (Keras 3's name)."""
         return list(getattr(self, "_graph_layers", []))
 
     def get_layer(self, name=None, index=None) -> Layer:

@@ -52,7 +52,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     print_fn("_" * line_length)
     print_fn(_row(headers, stops))
     print_fn("=" * line_length)
-    layers = model.layers
+    layers = model.layers if sequential else model.operations  # a functional model's ops too
     for i, layer in enumerate(layers):
         shape = layer.output_shape
         shown = format_shape(shape) if isinstance(shape, tuple) else str([format_shape(s) for s in shape or []])

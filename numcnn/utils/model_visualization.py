@@ -72,7 +72,7 @@ def model_to_dot(
     dot = pydot.Dot(graph_type="digraph", rankdir=rankdir, dpi=str(dpi), concentrate="true")
     dot.set_node_defaults(shape="record")
     label_flags = (flags[0], flags[1], flags[2], flags[4], flags[5])
-    layers = list(getattr(model, "_graph_layers", model.layers))
+    layers = model.operations
     for layer in layers:
         dot.add_node(pydot.Node(str(id(layer)), label=_label(layer, *label_flags)))
     for node in getattr(model, "_nodes", []):
