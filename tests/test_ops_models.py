@@ -255,3 +255,18 @@ def test_gradients_when_only_one_piece_of_a_split_is_used():
     assert _gradient_check(model, rng.standard_normal((3, 4)), rng.standard_normal((3, 1))) <= 1e-7
     kernel_grad = model.trainable_params()[1]["dense_1/kernel"]
     assert not kernel_grad[:, [0, 1, 4, 5]].any() and kernel_grad[:, 2:4].all()
+
+
+def test_a_model_with_ops_saves_and_loads(tmp_path):
+    x = numcnn.Input((3,))
+    h = layers.Dense(4)(x)
+    model = numcnn.Model(x, ops.mean(ops.relu(h) * np.array([1.0, 2.0, 3.0, 4.0], np.float32), axis=-1))
+    model.save(tmp_path / "ops.npz")
+    loaded = numcnn.models.load_model(tmp_path / "ops.npz")
+    data = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
+    assert [type(layer).__name__ for layer in loaded.operations if isinstance(layer, OpLayer)] == [
+        "Relu",
+        "Multiply",
+        "Mean",
+    ]
