@@ -101,9 +101,10 @@ def _layer_from_spec(spec, depth):
     if spec["class_name"] in ("Sequential", "Functional", "Model"):
         return model_from_config(spec, depth + 1)
     if spec["class_name"] == _OPERATION:
-        from numcnn.ops._trace import OpLayer
+        from numcnn.ops._trace import OPS, layer_class
 
-        return OpLayer.from_config(dict(spec.get("config", {})))
+        config = dict(spec.get("config", {}))
+        return layer_class(OPS.lookup(config.get("op"))).from_config(config)
     return layers_module.deserialize({"class_name": spec["class_name"], "config": spec.get("config", {})})
 
 
