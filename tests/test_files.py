@@ -194,3 +194,18 @@ def test_moving_aside_never_overwrites_a_file(tmp_path, monkeypatch):
     assert os.path.basename(moved[1]).endswith(".corrupt-20250101-000000-2")
     with pytest.raises(FileNotFoundError):
         _files.move_aside(path)
+
+
+@pytest.mark.parametrize("length", [65_535, 65_536, 200_000])
+def test_a_layer_name_of_64_kib_or_more_saves_and_loads(tmp_path, length):
+    """Item 10: zip member names and JSON strings have no 64 KiB limit here (it once raised struct.error)."""
+    import numcnn
+    from numcnn import layers
+
+    model = numcnn.Sequential([numcnn.Input((4,)), layers.Dense(3, name="d" * length)])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "model.npz")
+    restored = load_model(tmp_path / "model.npz")
+    assert restored.layers[0].name == "d" * length
+    for got, want in zip(restored.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
