@@ -131,6 +131,57 @@ def non_negative_int(name: str, value) -> int:
     return int(value)
 
 
+def integer(name: str, value) -> int:
+    """Return ``value`` as an int if it is an integer of any sign (not a bool), e.g. an axis, else raise."""
+    if not is_int(value):
+        raise invalid(name, "an integer", value, TypeError)
+    return int(value)
+
+
+def random_seed(value, name: str = "seed") -> int | None:
+    """A random seed: ``None`` or a non-negative integer, as an int."""
+    if value is None:
+        return None
+    if not is_int(value):
+        raise invalid(name, "a non-negative integer or None", value, TypeError)
+    if value < 0:
+        raise invalid(name, "a non-negative integer or None", value)
+    return int(value)
+
+
+def optional_string(name: str, value) -> str | None:
+    """``None`` or a ``str`` (a name), else ``TypeError``."""
+    if value is not None and not isinstance(value, str):
+        raise invalid(name, "a string", value, TypeError)
+    return value
+
+
+def numeric_dtype(value, default=None, name: str = "dtype") -> np.dtype:
+    """A NumPy dtype of integers, floats or bools (``None`` → ``default``); a Keras ``DTypePolicy`` config
+    (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) is read by its name."""
+    if value is None and default is not None:
+        value = default
+    if isinstance(value, dict) and isinstance(value.get("config"), dict):
+        value = value["config"].get("name")
+    expected = "a numeric dtype such as 'float32'"
+    try:
+        resolved = np.dtype(value)
+    except (TypeError, ValueError):
+        raise invalid(name, expected, value, TypeError) from None
+    if resolved.kind not in "biuf":
+        raise invalid(name, expected, value)
+    return resolved
+
+
+def float_dtype(value, default, name: str = "dtype") -> np.dtype:
+    """``float32`` or ``float64`` (``None`` → ``default``; a ``DTypePolicy`` config is read by its name): the
+    precisions the kernels compute in. float16 is refused: half precision would need loss scaling to train."""
+    resolved = numeric_dtype(value, default, name)
+    if resolved not in (np.dtype("float32"), np.dtype("float64")):
+        raise invalid(name, "'float32' or 'float64'", value)
+    return resolved
+
+
 def flag(name: str, value) -> bool:
     """Return ``value`` if it is a bool (Python or NumPy), else raise: ``'no'`` must not mean True."""
     if not isinstance(value, (bool, np.bool_)):

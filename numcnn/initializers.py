@@ -17,7 +17,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn import random as nrandom
-from numcnn._checks import invalid, is_int, one_of, positive_float
+from numcnn._checks import invalid, is_int, numeric_dtype, one_of, positive_float, random_seed
 from numcnn._config import Configurable
 from numcnn._registry import Registry
 from numcnn._registry import serialize as registry_serialize
@@ -53,14 +53,9 @@ def _check_shape(shape) -> tuple[int, ...]:
 
 
 def _check_dtype(dtype, floating: bool) -> np.dtype:
-    try:
-        resolved = np.dtype(backend.floatx() if dtype is None else dtype)
-    except TypeError:
-        raise invalid("dtype", "a numpy dtype", dtype, TypeError) from None
-    if floating and not np.issubdtype(resolved, np.floating):
+    resolved = numeric_dtype(dtype, backend.floatx())
+    if floating and resolved.kind != "f":
         raise invalid("dtype", "a floating-point dtype", dtype)
-    if not floating and not np.issubdtype(resolved, np.number) and resolved != np.bool_:
-        raise invalid("dtype", "a numeric dtype", dtype)
     return resolved
 
 
@@ -79,16 +74,6 @@ class Initializer(Configurable):
 
     def get_config(self) -> dict:
         return {}
-
-
-def _check_seed(seed):
-    if seed is None:
-        return None
-    if not is_int(seed):
-        raise invalid("seed", "a non-negative integer or None", seed, TypeError)
-    if seed < 0:
-        raise invalid("seed", "a non-negative integer or None", seed)
-    return int(seed)
 
 
 def _finite(name: str, value) -> float:
@@ -151,7 +136,7 @@ class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean = _finite("mean", mean)
         self.stddev = positive_float("stddev", stddev)
-        self.seed = _check_seed(seed)
+        self.seed = random_seed(seed)
 
     def _draw(self, shape, rng):
         return rng.normal(self.mean, self.stddev, shape)
@@ -175,7 +160,7 @@ class RandomUniform(Initializer):
         self.maxval = _finite("maxval", maxval)
         if self.maxval <= self.minval:
             raise invalid("maxval", f"a number greater than minval={self.minval!r}", maxval)
-        self.seed = _check_seed(seed)
+        self.seed = random_seed(seed)
 
     def _draw(self, shape, rng):
         return rng.uniform(self.minval, self.maxval, shape)
@@ -198,7 +183,7 @@ class VarianceScaling(Initializer):
         self.scale = positive_float("scale", scale)
         self.mode = one_of("mode", mode, self._MODES)
         self.distribution = one_of("distribution", distribution, self._DISTRIBUTIONS)
-        self.seed = _check_seed(seed)
+        self.seed = random_seed(seed)
 
     def _draw(self, shape, rng):
         fan_in, fan_out = compute_fans(shape)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn._checks import invalid, is_int
+from numcnn._checks import invalid, random_seed
 
 _state = {"generator": np.random.default_rng()}
 
@@ -20,9 +20,9 @@ def generator() -> np.random.Generator:
 
 def set_seed(seed: int) -> None:
     """Replace the process-wide generator by ``numpy.random.default_rng(seed)``."""
-    if not is_int(seed) or seed < 0:
-        raise invalid("seed", "a non-negative integer", seed, TypeError if not is_int(seed) else ValueError)
-    _state["generator"] = np.random.default_rng(int(seed))
+    if seed is None:
+        raise invalid("seed", "a non-negative integer", seed, TypeError)
+    _state["generator"] = np.random.default_rng(random_seed(seed))
 
 
 def resolve(rng=None, seed=None) -> np.random.Generator:
@@ -32,7 +32,5 @@ def resolve(rng=None, seed=None) -> np.random.Generator:
             raise invalid("rng", "a numpy.random.Generator", rng, TypeError)
         return rng
     if seed is not None:
-        if not is_int(seed) or seed < 0:
-            raise invalid("seed", "a non-negative integer or None", seed, TypeError)
-        return np.random.default_rng(int(seed))
+        return np.random.default_rng(random_seed(seed))
     return generator()

@@ -26,7 +26,7 @@ import re
 import numpy as np
 
 from numcnn import backend, graph, initializers
-from numcnn._checks import check_allocation, flag, format_shape, invalid, shape_tuple
+from numcnn._checks import check_allocation, flag, float_dtype, format_shape, invalid, shape_tuple
 from numcnn.tensors import as_tensor
 
 _name_counts: dict[str, int] = {}
@@ -48,27 +48,6 @@ def _snake_case(name: str) -> str:
     ``ReLU`` → ``re_lu``, ``Conv2DTranspose`` → ``conv2d_transpose``."""
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def float_dtype(dtype) -> np.dtype:
-    """A layer's ``dtype``: ``None`` (``backend.floatx()``), float32 or float64, else raise.
-
-    Keras' ``DTypePolicy`` configs (``{"class_name": "DTypePolicy", "config": {"name": "float32"}}``) are read
-    by name. float16 is refused: the kernels compute in float32 or float64 only (and half precision would need
-    loss scaling to train at all).
-    """
-    if dtype is None:
-        return np.dtype(backend.floatx())
-    if isinstance(dtype, dict) and isinstance(dtype.get("config"), dict):
-        dtype = dtype["config"].get("name")
-    expected = "'float32' or 'float64'"
-    try:
-        resolved = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise invalid("dtype", expected, dtype, TypeError) from None
-    if resolved not in (np.dtype("float32"), np.dtype("float64")):
-        raise invalid("dtype", expected, dtype)
-    return resolved
 
 
 def check_weight(label: str, value, current: np.ndarray, layer_name: str) -> np.ndarray:
@@ -133,7 +112,7 @@ class Layer:
         self.name = name or unique_name(_snake_case(type(self).__name__))
         self.input_spec_shape = None if input_shape is None else shape_tuple("input_shape", input_shape)
         self._trainable = flag("trainable", trainable)
-        self.dtype = float_dtype(dtype)
+        self.dtype = float_dtype(dtype, backend.floatx())
         self.activity_regularizer = None
         if activity_regularizer is not None:
             from numcnn import regularizers

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from numcnn import graph
-from numcnn._checks import flag, invalid, positive_int, shape_tuple
+from numcnn._checks import flag, invalid, numeric_dtype, positive_int, shape_tuple
 from numcnn.layers.base import Layer
 
 
@@ -16,19 +14,9 @@ class _InputNode(graph.Node):
 
 
 def _input_dtype(dtype) -> str:
-    if dtype is None:
-        from numcnn import backend
+    from numcnn import backend
 
-        return backend.floatx()
-    if isinstance(dtype, dict) and isinstance(dtype.get("config"), dict):  # Keras' DTypePolicy config
-        dtype = dtype["config"].get("name")
-    try:
-        resolved = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype, TypeError) from None
-    if resolved.kind not in "biuf":
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype)
-    return resolved.name
+    return numeric_dtype(dtype, backend.floatx()).name
 
 
 class InputLayer(Layer):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn._checks import invalid, is_int
+from numcnn._checks import integer, invalid
 from numcnn.layers.base import Layer
 
 
@@ -201,9 +201,7 @@ class Concatenate(Layer):
     takes_list = True
 
     def __init__(self, axis=-1, **kwargs):
-        if not is_int(axis):
-            raise invalid("axis", "an integer", axis, TypeError)
-        self.axis = int(axis)
+        self.axis = integer("axis", axis)
         super().__init__(**kwargs)
         self._sizes = None
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn import initializers
-from numcnn._checks import fraction, invalid, invalid_described, is_int, positive_in_dtype
+from numcnn import backend, initializers
+from numcnn._checks import float_dtype, fraction, invalid, invalid_described, is_int, positive_in_dtype
 from numcnn.layers.activated import _constraint, _regularizer, serialized
-from numcnn.layers.base import Layer, float_dtype
+from numcnn.layers.base import Layer
 
 
 class BatchNormalization(Layer):
@@ -75,7 +75,7 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = _regularizer(gamma_regularizer)
         self.beta_constraint = _constraint(beta_constraint)
         self.gamma_constraint = _constraint(gamma_constraint)
-        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype")))
+        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype"), backend.floatx()))
         super().__init__(**kwargs)
         self._cache = None
 

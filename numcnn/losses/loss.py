@@ -30,7 +30,7 @@ import re
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import flag, invalid, is_int
+from numcnn._checks import invalid, optional_string
 
 EPSILON = backend.epsilon()
 REDUCTIONS = ("sum_over_batch_size", "mean")  # Keras' "mean" is the same reduction under another name
@@ -97,16 +97,6 @@ def check_reduction(reduction) -> str:
     return reduction
 
 
-def check_axis(axis) -> int:
-    if not is_int(axis):
-        raise invalid("axis", "an integer", axis, TypeError)
-    return int(axis)
-
-
-def check_from_logits(from_logits) -> bool:
-    return flag("from_logits", from_logits)
-
-
 class Loss:
     """Base class of every loss (see the module docstring for what it gives and what a subclass writes).
 
@@ -121,8 +111,7 @@ class Loss:
     fuses_with_softmax = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
-        if name is not None and not isinstance(name, str):
-            raise invalid("name", "a string", name, TypeError)
+        optional_string("name", name)
         self.name = name or snake_case(type(self).__name__)
         self.reduction = check_reduction(reduction)
 

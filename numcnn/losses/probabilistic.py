@@ -17,13 +17,11 @@ import warnings
 
 import numpy as np
 
-from numcnn._checks import fraction, invalid
+from numcnn._checks import flag, fraction, integer, invalid
 from numcnn.losses.loss import (
     EPSILON,
     LastAxisLoss,
     Loss,
-    check_axis,
-    check_from_logits,
     spread,
 )
 
@@ -82,9 +80,9 @@ class CategoricalCrossentropy(Loss):
         name="categorical_crossentropy",
     ):
         super().__init__(name=name, reduction=reduction)
-        self.from_logits = check_from_logits(from_logits)
+        self.from_logits = flag("from_logits", from_logits)
         self.label_smoothing = fraction("label_smoothing", label_smoothing, high_inclusive=True)
-        self.axis = check_axis(axis)
+        self.axis = integer("axis", axis)
         # The fused head differentiates through a softmax over the last axis of probabilities.
         self.fuses_with_softmax = not self.from_logits and self.axis == -1
 
@@ -198,7 +196,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     ):
         if ignore_class is not None:
             raise invalid("ignore_class", "None (numcnn does not mask classes out of a loss yet)", ignore_class)
-        if check_axis(axis) != -1:
+        if integer("axis", axis) != -1:
             raise invalid("axis", "-1 (the class axis of sparse crossentropy is the last one)", axis)
         super().__init__(from_logits=from_logits, reduction=reduction, name=name)
         self.ignore_class = None
@@ -295,9 +293,9 @@ class BinaryCrossentropy(Loss):
         name="binary_crossentropy",
     ):
         super().__init__(name=name, reduction=reduction)
-        self.from_logits = check_from_logits(from_logits)
+        self.from_logits = flag("from_logits", from_logits)
         self.label_smoothing = fraction("label_smoothing", label_smoothing, high_inclusive=True)
-        self.axis = check_axis(axis)
+        self.axis = integer("axis", axis)
         self.fuses_with_sigmoid = not self.from_logits
 
     def get_config(self):

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from numcnn._checks import finite_number
-from numcnn.losses.loss import EPSILON, LastAxisLoss, Loss, check_axis, spread
+from numcnn._checks import finite_number, integer
+from numcnn.losses.loss import EPSILON, LastAxisLoss, Loss, spread
 
 _LOG2 = math.log(2.0)
 
@@ -167,7 +167,7 @@ class CosineSimilarity(Loss):
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
         super().__init__(name=name, reduction=reduction)
-        self.axis = check_axis(axis)
+        self.axis = integer("axis", axis)
 
     def get_config(self):
         # Keras' config leaves the axis out too

@@ -17,10 +17,8 @@ unique per session: ``'auc'``, ``'auc_1'``, … (``reset_names()`` starts over, 
 
 from __future__ import annotations
 
-import numpy as np
-
 from numcnn import backend
-from numcnn._checks import invalid
+from numcnn._checks import float_dtype, optional_string
 from numcnn.losses.loss import snake_case
 
 _name_uids: dict[str, int] = {}
@@ -39,30 +37,12 @@ def reset_names() -> None:
     _name_uids.clear()
 
 
-def check_dtype(dtype) -> str:
-    """``None`` (``floatx()``), ``'float32'`` or ``'float64'`` (a NumPy dtype is accepted), as a name."""
-    if dtype is None:
-        return backend.floatx()
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        raise invalid("dtype", "None, 'float32' or 'float64'", dtype, TypeError) from None
-    if name not in ("float32", "float64"):
-        raise invalid("dtype", "None, 'float32' or 'float64'", dtype)
-    return name
-
-
-def check_name(name) -> None:
-    if name is not None and not isinstance(name, str):
-        raise invalid("name", "a string", name, TypeError)
-
-
 class Metric:
     """Base class of every metric; a subclass writes ``update_state``, ``result`` and ``reset_state``."""
 
     def __init__(self, name=None, dtype=None):
-        check_name(name)
-        self.dtype = check_dtype(dtype)
+        optional_string("name", name)
+        self.dtype = float_dtype(dtype, backend.floatx()).name
         self.name = name or auto_name(type(self).__name__)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import losses
-from numcnn._checks import flag, fraction
-from numcnn.losses.loss import EPSILON, check_axis
+from numcnn._checks import flag, fraction, integer
+from numcnn.losses.loss import EPSILON
 from numcnn.metrics.accuracy_metrics import _aligned
 from numcnn.metrics.reduction import Mean, MeanMetricWrapper
 
@@ -141,7 +141,7 @@ class CosineSimilarity(MeanMetricWrapper):
     """``CosineSimilarity(name='cosine_similarity', dtype=None, axis=-1)``."""
 
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
-        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=check_axis(axis))
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=integer("axis", axis))
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
@@ -177,7 +177,7 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
         self.from_logits = flag("from_logits", from_logits)
         self.label_smoothing = fraction("label_smoothing", label_smoothing, high_inclusive=True)
-        self.axis = check_axis(axis)
+        self.axis = integer("axis", axis)
         super().__init__(
             losses.categorical_crossentropy,
             name=name,

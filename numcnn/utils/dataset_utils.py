@@ -8,7 +8,7 @@ import random
 import numpy as np
 
 from numcnn import random as nrandom
-from numcnn._checks import flag, invalid, is_int
+from numcnn._checks import flag, invalid, is_int, random_seed
 
 
 def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
@@ -29,10 +29,9 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     left, right = _sizes(left_size, right_size, n)
     order = np.arange(n)
     if flag("shuffle", shuffle):
+        seed = random_seed(seed)
         if seed is None:
             seed = int(nrandom.generator().integers(0, 1_000_001))
-        elif not is_int(seed) or seed < 0:
-            raise invalid("seed", "a non-negative integer or None", seed, TypeError if not is_int(seed) else ValueError)
         positions = list(range(n))
         random.Random(int(seed)).shuffle(positions)
         order = np.asarray(positions)

@@ -15,7 +15,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn import random as nrandom
-from numcnn._checks import flag, fraction, int_pair, invalid, is_int, one_of, positive_int
+from numcnn._checks import flag, fraction, int_pair, invalid, is_int, one_of, positive_int, random_seed
 from numcnn.utils import image_resize
 from numcnn.utils.image_utils import pil_image
 from numcnn.utils.py_dataset import PyDataset
@@ -165,8 +165,7 @@ def image_dataset_from_directory(
     interpolation = one_of("interpolation", interpolation, image_resize.INTERPOLATIONS)
     one_of("format", format, ("tf", "grain"))
     data_format = backend.standardize_data_format(data_format)
-    if seed is not None and (not is_int(seed) or seed < 0):
-        raise invalid("seed", "a non-negative integer or None", seed, TypeError if not is_int(seed) else ValueError)
+    seed = random_seed(seed)
     validation_split = _check_split(validation_split, subset, shuffle, seed)
 
     if seed is None:

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import invalid, one_of
+from numcnn._checks import invalid, numeric_dtype, one_of
 
 _PIL_RESAMPLING = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 
@@ -32,16 +32,6 @@ def pil_image():
 
 def _data_format(data_format) -> str:
     return backend.standardize_data_format(data_format)
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        out = np.dtype(backend.floatx() if dtype is None else dtype)
-    except TypeError:
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype, TypeError) from None
-    if out.kind not in "biuf":
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype)
-    return out
 
 
 def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest", keep_aspect_ratio=False):
@@ -89,7 +79,7 @@ def img_to_array(img, data_format=None, dtype=None) -> np.ndarray:
     """A PIL image (or anything array-like) as a 3-D array ``(H, W, C)`` (``(C, H, W)`` for channels_first)
     of ``dtype`` (``floatx()`` by default); a grayscale image gets a channel axis of 1."""
     data_format = _data_format(data_format)
-    x = np.asarray(img, dtype=_float_dtype(dtype))
+    x = np.asarray(img, dtype=numeric_dtype(dtype, backend.floatx()))
     if x.ndim == 2:
         x = x[None] if data_format == "channels_first" else x[..., None]
     elif x.ndim == 3:
@@ -105,7 +95,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     ``'I'`` for 1 channel above 255). ``scale=True`` maps the array's minimum to 0 and maximum to 255 first."""
     Image = pil_image()
     data_format = _data_format(data_format)
-    x = np.array(x, dtype=_float_dtype(dtype))
+    x = np.array(x, dtype=numeric_dtype(dtype, backend.floatx()))
     if x.ndim != 3:
         raise ValueError(f"Expected image array to have rank 3 (single image). Got array with shape: {x.shape}")
     if data_format == "channels_first":

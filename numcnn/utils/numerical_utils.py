@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import check_allocation, invalid, is_int, positive_int
+from numcnn._checks import check_allocation, integer, invalid, numeric_dtype, positive_int
 
 
 def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
@@ -26,12 +26,7 @@ def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
         ) from None
     if labels.dtype.kind not in "biuf":
         raise invalid("y", "an array of integer class labels", f"an array of dtype {labels.dtype}", TypeError)
-    try:
-        out_dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype, TypeError) from None
-    if out_dtype.kind not in "biuf":
-        raise invalid("dtype", "a numeric dtype such as 'float32'", dtype)
+    out_dtype = numeric_dtype(dtype)
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])
     if labels.dtype.kind == "f" and not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
@@ -77,8 +72,7 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
         raise invalid("x", "a numeric array", f"an array of dtype {array.dtype}", TypeError)
     if array.ndim == 0:
         raise invalid("x", "an array of at least one dimension", array)
-    if not is_int(axis):
-        raise invalid("axis", "an integer", axis, TypeError)
+    axis = integer("axis", axis)
     if not -array.ndim <= axis < array.ndim:
         raise invalid("axis", f"an axis of an array of rank {array.ndim}", axis)
     if not isinstance(order, numbers.Real) or isinstance(order, bool):
