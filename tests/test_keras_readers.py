@@ -50,7 +50,7 @@ def run(spec, weights, x, merge=None):
             outputs[name] = x
             continue
         path = paths[name] if spec.kind == "Functional" else next(seq_paths)
-        inputs = [outputs[ref[0]] for ref in spec.nodes[name][0]] if spec.kind == "Functional" else [y]
+        inputs = [outputs[ref[0]] for ref in spec.calls[name][0].inputs] if spec.kind == "Functional" else [y]
         if layer_spec["class_name"] == "Add":
             y = merge(inputs)
         else:
@@ -134,7 +134,8 @@ def test_residual_functional_fixture():
     archive = read_keras(DATA / "residual.keras")
     spec = model_spec(archive.config)
     assert spec.kind == "Functional" and spec.inputs == [("input_layer", 0, 0)] and spec.outputs == [("dense", 0, 0)]
-    assert spec.nodes["add"] == [[("conv2d_1", 0, 0), ("conv2d", 0, 0)]]
+    assert [call.inputs for call in spec.calls["add"]] == [[("conv2d_1", 0, 0), ("conv2d", 0, 0)]]
+    assert spec.calls["add"][0].as_list and not spec.calls["conv2d"][0].as_list
     weights = read_weights(archive.weights)
     assert weights.layers["layers/input_layer"] == [] and weights.layers["layers/add"] == []
     data = expected("residual")
