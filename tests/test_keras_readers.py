@@ -28,10 +28,13 @@ def expected(stem: str) -> dict[str, np.ndarray]:
         return {k: f[k] for k in f.files}
 
 
-def weight_paths(spec) -> list[str]:
-    """Keras' paths for a model's layers: a Sequential's list skips its InputLayer, a Functional's keeps it."""
+def weight_paths(spec, prefix="layers") -> list[str]:
+    """Keras' paths for a model's layers: a Sequential's list skips its InputLayer, a Functional's keeps it; a
+    nested model's layers follow its own path."""
     layers = spec.layers if spec.kind == "Functional" else [s for s in spec.layers if s["class_name"] != "InputLayer"]
-    return keras_layer_paths([s["class_name"] for s in layers])
+    paths = keras_layer_paths([s["class_name"] for s in layers], prefix)
+    nested = [weight_paths(model_spec(s), f"{p}/layers") for s, p in zip(layers, paths) if "layers" in s["config"]]
+    return paths + [p for inner in nested for p in inner]
 
 
 def run(spec, weights, x, merge=None):
@@ -195,4 +198,5 @@ def test_legacy_h5_predictions_by_position():
 
 def test_manifest_records_the_versions_checked_against():
     assert MANIFEST["versions"]["keras"] == "3.15.1" and MANIFEST["versions"]["tf_keras"] == "2.21.0"
-    assert set(MANIFEST["files"]) == {*KERAS_FILES, "bn_dropout.weights.h5", "keras2_model.h5", "keras3_legacy.h5"}
+    legacy = {"keras2_model.h5", "keras3_legacy.h5", "keras2_functional.h5"}
+    assert set(MANIFEST["files"]) == {*KERAS_FILES, "bn_dropout.weights.h5", *legacy}

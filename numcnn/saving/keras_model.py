@@ -133,7 +133,8 @@ def model_spec(config: dict, keras: bool = True) -> ModelSpec:
     shifted = () if not keras else MODEL_CLASSES if legacy else ("Functional", "Model")
     spec.inputs, spec.input_keys = _refs(inner.get("input_layers"), "input_layers", classes, shifted)
     spec.outputs, spec.output_keys = _refs(inner.get("output_layers"), "output_layers", classes, shifted)
-    spec.single_output = _is_triple(inner.get("output_layers"))
+    # Keras 2 writes a list even for one output, which Keras 3 then returns alone
+    spec.single_output = _is_triple(inner.get("output_layers")) or (legacy and len(spec.outputs) == 1)
     for ref in (*spec.inputs, *spec.outputs, *(r for cs in calls.values() for c in cs for r in c.inputs)):
         if ref[0] not in classes:
             raise invalid("keras_history", f"a layer of the model ({', '.join(classes)})", ref[0])

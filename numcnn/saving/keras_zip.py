@@ -71,7 +71,7 @@ def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
     if size > limits.max_file_bytes:
         raise error(f"it is {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
     with open(path, "rb") as f:
-        data = f.read(limits.max_file_bytes + 1)
+        data = f.read(size + 1)  # not the cap: read(n) allocates n bytes before reading
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
