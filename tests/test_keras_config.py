@@ -251,3 +251,19 @@ def test_model_level_refusals():
         model_spec(broken)
     with pytest.raises(ValueError, match="model config"):
         model_spec({"class_name": "Sequential", "config": {"layers": "many"}})
+
+
+def test_keras2_spellings_in_training_configs():
+    """Older Keras 2 files: the learning rate as ``lr``, loss objects with ``reduction='auto'``."""
+    config = read_legacy_h5(str(DATA / "keras2_model.h5")).training_config
+    optimizer = {**config["optimizer_config"], "config": dict(config["optimizer_config"]["config"])}
+    optimizer["config"]["lr"] = optimizer["config"].pop("learning_rate")
+    loss = {
+        "class_name": "CategoricalCrossentropy",
+        "config": {"reduction": "auto", "name": "categorical_crossentropy"},
+    }
+    kwargs = kc.compile_from_keras({**config, "optimizer_config": optimizer, "loss": loss})
+    assert kwargs["optimizer"].learning_rate == pytest.approx(1e-3)
+    assert kwargs["loss"].reduction == "sum_over_batch_size"
+    with pytest.raises(ValueError, match="'reduction'"):  # Keras 3 has no 'auto'
+        kc.compile_from_keras({"loss": loss, "optimizer": None})

@@ -141,3 +141,36 @@ def test_load_model_takes_keras_arguments_but_runs_no_code(tmp_path):
     with pytest.raises(ValueError, match="safe_mode"):
         load_model(tmp_path / "m.keras", safe_mode=False)
     assert not load_model(tmp_path / "m.keras", compile=False).compiled
+
+
+def test_load_weights_skips_the_state_of_another_optimizer_with_a_warning(tmp_path):
+    """As Keras: a .weights.h5 holds no optimizer class; a state that does not fit is skipped, the weights load."""
+    from test_models import tiny_data
+
+    x, y, _ = tiny_data(10)
+    source = tiny_model(optimizer="sgd")
+    source.compile(optimizer=numcnn.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
+    source.fit(x, y, epochs=1, verbose=0)
+    source.save_weights(tmp_path / "w.weights.h5")
+    target = tiny_model()  # Adam: another layout of optimizer variables
+    target.fit(x, y, epochs=1, verbose=0)
+    adam = target.optimizer.state_dict()
+    with pytest.warns(UserWarning, match="Skipping the optimizer state"):
+        target.load_weights(tmp_path / "w.weights.h5")
+    assert all(np.array_equal(a, b) for a, b in zip(source.get_weights(), target.get_weights()))
+    assert all(np.array_equal(adam[k], v) for k, v in target.optimizer.state_dict().items())
+
+
+def test_a_state_not_covering_the_trainable_weights_is_saved_as_an_unbuilt_optimizer(tmp_path):
+    from test_models import tiny_data
+
+    x, y, _ = tiny_data(10)
+    model = tiny_model()
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = True  # its weights have no moments yet
+    with pytest.warns(UserWarning, match="only its step count and learning rate are saved"):
+        model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    assert loaded.optimizer.state_dict().keys() == {"iterations", "learning_rate"}

@@ -221,7 +221,7 @@ def build_model(spec: ModelSpec, make_layer):
 
     made = [build_model(model_spec(s), make_layer) if is_model_spec(s) else make_layer(s) for s in spec.layers]
     if spec.kind == "Sequential":
-        model = Sequential(name=spec.name)
+        model = Sequential(name=spec.name, dtype=spec.dtype)
         for layer in made:
             model.add(layer)
         if not model.built and spec.build_shape is not None:

@@ -97,6 +97,8 @@ def optimizer_from_keras(spec, where: str = "", legacy: bool = False):
     if legacy and isinstance(spec, dict) and str(spec.get("class_name", "")).startswith("Custom>"):
         spec = {**spec, "class_name": spec["class_name"][len("Custom>") :]}
     entry, config = lookup(OPTIMIZERS, spec, "optimizer", where)
+    if legacy and "lr" in config and "learning_rate" not in config:  # Keras 2's older name
+        config = {("learning_rate" if k == "lr" else k): v for k, v in config.items()}
     if legacy:
         entry = Entry(
             entry.keras, entry.module, entry.numcnn, entry.order, {**_KERAS_ONLY, **_KERAS2_ONLY}, entry.nested
@@ -142,6 +144,13 @@ def _weights(value):
     return _per_output(value, number, "loss_weights")
 
 
+def _keras2_loss(spec):
+    """Keras 2's loss objects say ``reduction='auto'``, which is Keras 3's ``'sum_over_batch_size'``."""
+    if isinstance(spec, dict) and isinstance(spec.get("config"), dict) and spec["config"].get("reduction") == "auto":
+        return {**spec, "config": {**spec["config"], "reduction": "sum_over_batch_size"}}
+    return spec
+
+
 def compile_from_keras(config: dict | None) -> dict | None:
     """``model.compile`` keyword arguments from a Keras 3 ``compile_config`` or a Keras 2 ``training_config``;
     ``None`` for a model saved uncompiled (Keras 3 writes ``{}``, legacy files no attribute)."""
@@ -170,7 +179,7 @@ def compile_from_keras(config: dict | None) -> dict | None:
             raise invalid(key, "a list or a dict in the compile config", value, TypeError)
     return {
         "optimizer": optimizer,
-        "loss": _per_output(config["loss"], lambda s: loss_from_keras(s, where), "loss"),
+        "loss": _per_output(config["loss"], lambda s: loss_from_keras(_keras2_loss(s) if legacy else s, where), "loss"),
         "loss_weights": _weights(config.get("loss_weights")),
         "metrics": _per_output(metrics, lambda s: metric_from_keras(s, where), "metrics") or None,
         "weighted_metrics": _per_output(weighted, lambda s: metric_from_keras(s, where), "weighted_metrics") or None,

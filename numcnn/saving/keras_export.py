@@ -11,6 +11,8 @@ whose architecture is Python code, is refused: save its weights instead.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from numcnn._checks import invalid
@@ -212,7 +214,16 @@ def weights_to_keras(model, optimizer: bool = True) -> KerasWeights:
     for child, layer in pairs:
         out.layers[child.path] = [np.array(w) for w in layer.weights]
     if optimizer and getattr(model, "optimizer", None) is not None:
-        variables = model.optimizer.variables_in_keras_order(trainable_keys(model))
+        try:
+            variables = model.optimizer.variables_in_keras_order(trainable_keys(model))
+        except ValueError as err:  # a layer made trainable after training: no state for its weights
+            warnings.warn(
+                f"The optimizer's state does not cover the model's trainable weights ({err}); only its step count "
+                "and learning rate are saved, as Keras saves an optimizer that has not been built",
+                UserWarning,
+                stacklevel=4,
+            )
+            variables = model.optimizer.variables_in_keras_order([])
         out.optimizer = [array for _, array in variables]
         out.names["optimizer"] = model.optimizer.name
     return out

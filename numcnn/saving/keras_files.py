@@ -94,12 +94,15 @@ def _compare(planned, weights: WeightsFile) -> None:
             raise weights.error(f"it holds weights for '{path}', but the model has no layer there")
 
 
-def _assign(pairs, weights: WeightsFile) -> None:
-    """Every layer's arrays checked (shape, dtype, finite values, the layer's own rules), then all written."""
-    checked = [
+def _checked(pairs, weights: WeightsFile) -> list:
+    """Every layer's arrays, checked (shape, dtype, finite values, the layer's own rules); nothing written."""
+    return [
         (layer, layer.checked_weights(weights.read(planned.path) if planned.weights else []))
         for planned, layer in pairs
     ]
+
+
+def _write(checked: list) -> None:
     for layer, arrays in checked:
         layer.assign_weights(arrays)
 
@@ -115,13 +118,6 @@ def _restore_optimizer(model, arrays: list) -> None:
         optimizer.learning_rate = configured
 
 
-def _load_keras_weights_file(model, pairs, planned, weights: WeightsFile) -> None:
-    _compare(planned, weights)
-    _assign(pairs, weights)
-    if weights.optimizer is not None and getattr(model, "optimizer", None) is not None:
-        _restore_optimizer(model, weights.read("optimizer"))
-
-
 def load_keras(path: str, compile: bool = True):  # noqa: A002 (Keras' argument name)
     """``load_model('x.keras')``: the numcnn model Keras 3's file describes, its weights, and (``compile``)
     its compile settings and optimizer state."""
@@ -132,7 +128,7 @@ def load_keras(path: str, compile: bool = True):  # noqa: A002 (Keras' argument 
             planned, _ = plan_model(spec, layer_from_keras)
             _compare(planned, weights)  # before the model exists: nothing allocated yet
             model = build_model(spec, layer_from_keras)
-            _assign(match_layers(planned, model), weights)
+            _write(_checked(match_layers(planned, model), weights))
             settings = compile_from_keras(spec.compile_config) if compile else None
             if settings is not None:
                 model.compile(**settings)
@@ -148,7 +144,19 @@ def load_keras_weights(model, path: str, from_zip: bool = False) -> None:
         source = read_keras(path).weights if from_zip else path
         planned, pairs = planned_from_model(model)
         with WeightsFile(source, f"'{path}'") as weights:
-            _load_keras_weights_file(model, pairs, planned, weights)
+            _compare(planned, weights)
+            checked = _checked(pairs, weights)
+            if weights.optimizer is not None and getattr(model, "optimizer", None) is not None:
+                try:  # checked before it changes anything; a file's state for another optimizer is skipped
+                    _restore_optimizer(model, weights.read("optimizer"))
+                except (ValueError, TypeError) as err:
+                    warnings.warn(
+                        f"Skipping the optimizer state in '{path}': it does not fit the model's "
+                        f"{type(model.optimizer).__name__} ({err})",
+                        UserWarning,
+                        stacklevel=4,
+                    )
+            _write(checked)
 
 
 # -- Keras 2's legacy .h5 -----------------------------------------------------------------------------------
@@ -188,13 +196,13 @@ def _legacy_assign(order, pairs, f: LegacyFile) -> None:
     for name, slots in zip(_legacy_check(order, f), order):
         for (leaf, i), array in zip(slots, f.read(name)):
             arrays[(id(leaf), i)] = array
-    checked = [
-        (layer, layer.checked_weights([arrays[(id(leaf), i)] for i in range(len(leaf.weights))]))
-        for leaf, layer in pairs
-        if leaf.weights
-    ]
-    for layer, values in checked:
-        layer.assign_weights(values)
+    _write(
+        [
+            (layer, layer.checked_weights([arrays[(id(leaf), i)] for i in range(len(leaf.weights))]))
+            for leaf, layer in pairs
+            if leaf.weights
+        ]
+    )
 
 
 _KERAS2_SLOTS = {"m": "momentum", "v": "velocity", "vhat": "velocity_hat", "u": "norm"}

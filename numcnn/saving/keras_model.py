@@ -67,6 +67,7 @@ class ModelSpec:
     single_output: bool = True
     input_keys: list[str] | None = None
     output_keys: list[str] | None = None
+    dtype: str | None = None
 
 
 _KINDS = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Model": "keras.src.models.functional"}
@@ -107,6 +108,8 @@ def model_spec(config: dict, keras: bool = True) -> ModelSpec:
         shape = inner.get("build_input_shape") or (config.get("build_config") or {}).get("input_shape")
         if shape is not None and not (isinstance(shape, list) and all(d is None or is_int(d) for d in shape)):
             raise invalid("build_input_shape", "a list [None, sizes…]", shape)
+        from numcnn.saving.keras_objects import dtype_from_keras
+
         return ModelSpec(
             "Sequential",
             name,
@@ -114,6 +117,7 @@ def model_spec(config: dict, keras: bool = True) -> ModelSpec:
             build_shape=None if shape is None else tuple(shape),
             compile_config=compile_config,
             trainable=trainable,
+            dtype=dtype_from_keras(inner.get("dtype"), f" of model {name!r}"),
         )
     classes, calls = {}, {}
     for spec in inner["layers"]:
