@@ -5,14 +5,20 @@ named in a file runs."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import tempfile
 import tracemalloc
+import warnings
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_keras_hostile import h5_bytes
 
 from numcnn import layers
@@ -21,6 +27,7 @@ from numcnn.models import Sequential, load_model
 from numcnn.saving import _h5, npz
 from numcnn.saving.keras_zip import keras_zip_bytes
 
+NESTED = Path(__file__).parent / "data" / "keras" / "nested.keras"
 BIG_IN, BIG_OUT = 8192, 16384  # a 512 MiB float32 kernel (and a 1 GiB float64 draw) a 3 KB file asks for
 
 
@@ -210,9 +217,6 @@ def test_a_legacy_file_with_another_count_of_layers_is_refused():
             layer.attrs["weight_names"] = [f"{name}/kernel:0".encode()]
             layer[f"{name}/kernel:0"] = np.zeros((3, 2), np.float32)
 
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "two.h5"
         path.write_bytes(h5_bytes(build))
@@ -228,3 +232,34 @@ def test_a_refused_load_weights_changes_nothing(tmp_path):
     with pytest.raises(ValueError, match="has 1 there"):
         model.load_weights(path)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+JUNK = [None, 0, -1, 1.5, "x", [], {}, [1, 2], {"a": 1}, True, "Lambda", [None, 3], {"class_name": "Dense"}, 10**12]
+
+
+def _paths(obj, path=()):
+    yield path
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for key, value in items:
+        yield from _paths(value, (*path, key))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_config_with_any_value_replaced_is_loaded_or_refused_with_a_value_error(data):
+    """Any node of a real config (nested models, shared layers, two outputs) replaced by junk: the load
+    succeeds or raises ValueError, never another exception."""
+    found = members(NESTED)
+    config = json.loads(found["config.json"])
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from([p for p in _paths(config) if p]))
+        target = config
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = data.draw(st.sampled_from(JUNK))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "junk.keras"
+        path.write_bytes(keras_zip_bytes(config, found["model.weights.h5"]))
+        with contextlib.suppress(ValueError), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_model(path)

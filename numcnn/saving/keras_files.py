@@ -43,7 +43,7 @@ def _refusing(path: str):
         if str(path) in str(err):
             raise
         raise ValueError(f"Cannot load '{path}': {err}") from None
-    except (TypeError, KeyError, IndexError) as err:  # a malformed file, not a caller's mistake
+    except (TypeError, KeyError, IndexError, AttributeError) as err:  # a malformed file, not a caller's mistake
         message = str(err) if str(path) in str(err) else f"Cannot load '{path}': {type(err).__name__}: {err}"
         raise ValueError(message) from None
 

@@ -73,6 +73,11 @@ class ModelSpec:
 _KINDS = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Model": "keras.src.models.functional"}
 
 
+def _dict(value) -> dict:
+    """``value`` if it is a dict, else an empty one (its keys are then reported missing, not crashed on)."""
+    return value if isinstance(value, dict) else {}
+
+
 def is_model_spec(spec) -> bool:
     """Whether a layer spec is a nested model's config."""
     return isinstance(spec, dict) and spec.get("class_name") in MODEL_CLASSES
@@ -105,7 +110,7 @@ def model_spec(config: dict, keras: bool = True) -> ModelSpec:
     if compile_config is not None and not isinstance(compile_config, dict):
         raise invalid("compile_config", "a dict", type(compile_config).__name__, TypeError)
     if kind == "Sequential":
-        shape = inner.get("build_input_shape") or (config.get("build_config") or {}).get("input_shape")
+        shape = inner.get("build_input_shape") or _dict(config.get("build_config")).get("input_shape")
         if shape is not None and not (isinstance(shape, list) and all(d is None or is_int(d) for d in shape)):
             raise invalid("build_input_shape", "a list [None, sizes…]", shape)
         from numcnn.saving.keras_objects import dtype_from_keras
@@ -121,13 +126,13 @@ def model_spec(config: dict, keras: bool = True) -> ModelSpec:
         )
     classes, calls = {}, {}
     for spec in inner["layers"]:
-        layer = spec.get("name", (spec.get("config") or {}).get("name"))
+        layer = spec.get("name", _dict(spec.get("config")).get("name"))
         if not isinstance(layer, str) or layer in classes:
             raise invalid("layer name", "a name unique in the model", layer)
         classes[layer] = spec.get("class_name")
     legacy = any(isinstance(call, list) for spec in inner["layers"] for call in spec.get("inbound_nodes") or [])
     for spec in inner["layers"]:
-        layer = spec.get("name", (spec.get("config") or {}).get("name"))
+        layer = spec.get("name", _dict(spec.get("config")).get("name"))
         nodes = spec.get("inbound_nodes", [])
         if not isinstance(nodes, list):
             raise invalid("inbound_nodes", f"a list for layer {layer!r}", nodes, TypeError)
@@ -201,5 +206,5 @@ def _call(node, layer: str, classes: dict) -> Call:
     for tensor in args[0] if as_list else args:
         if not isinstance(tensor, dict) or tensor.get("class_name") != "__keras_tensor__":
             raise invalid(what, "Keras tensors as arguments", tensor)
-        refs.append(_ref((tensor.get("config") or {}).get("keras_history"), what, classes))
+        refs.append(_ref(_dict(tensor.get("config")).get("keras_history"), what, classes))
     return Call(refs, as_list, training)

@@ -24,7 +24,8 @@ def dtype_from_keras(value, where: str = ""):
             or value.get("module", "keras") != "keras"
         ):
             raise invalid("dtype", f"a Keras DTypePolicy{where}", value.get("class_name"))
-        value = (value.get("config") or {}).get("name")
+        config = value.get("config")
+        value = config.get("name") if isinstance(config, dict) else None
     if value is not None and not isinstance(value, str):
         raise invalid("dtype", f"a dtype name{where}", value, TypeError)
     if isinstance(value, str) and value.startswith("mixed_"):

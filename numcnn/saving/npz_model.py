@@ -181,7 +181,7 @@ def load_npz(path: str, compile: bool = True):  # noqa: A002 (Keras' argument na
             names, optimizer = _weight_names(archive, len(shapes))
             _check_shapes(archive, names, shapes)
             model = model_from_config(config)
-        except (TypeError, KeyError, ValueError) as err:
+        except (TypeError, KeyError, ValueError, AttributeError, IndexError) as err:
             if str(path) in str(err):
                 raise
             raise ValueError(f"Cannot load '{path}': invalid model config ({err})") from None
