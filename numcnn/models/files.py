@@ -69,7 +69,7 @@ class FilesMixin:
             _keras_files().load_keras_weights(self, path, from_zip=fmt == formats.KERAS)
 
 
-def load_model(filepath, compile=True, custom_objects=None, safe_mode=True):  # noqa: A002 (Keras' names)
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' names)
     """Load a model saved to ``.npz`` (numcnn), ``.keras`` (Keras 3, or numcnn for Keras) or ``.h5``/``.hdf5``
     (Keras 2); with ``compile``, its compile settings and optimizer state too.
 
