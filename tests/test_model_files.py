@@ -174,3 +174,16 @@ def test_a_state_not_covering_the_trainable_weights_is_saved_as_an_unbuilt_optim
     loaded = load_model(tmp_path / "m.keras")
     assert loaded.optimizer.iterations == model.optimizer.iterations
     assert loaded.optimizer.state_dict().keys() == {"iterations", "learning_rate"}
+
+
+def test_models_of_other_layer_sets_still_refuse_what_keras_cannot_name(tmp_path):
+    """A layer whose class has no Keras entry (a user's own) is refused by name on save."""
+
+    class Mine(layers.Layer):
+        def forward(self, x, training=False):
+            return x
+
+    model = Sequential([layers.Input((3,)), Mine(name="mine")])
+    with pytest.raises(TypeError, match="'Mine'"):
+        model.save(tmp_path / "m.keras")
+    assert os.listdir(tmp_path) == []

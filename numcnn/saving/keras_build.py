@@ -53,8 +53,8 @@ class Planned:
 
 
 def _dry_build(layer, input_shape) -> list[tuple[str, tuple[int, ...], bool]]:
-    """Build a throwaway ``layer`` for ``input_shape`` without allocating its weights; return them in order."""
-    recorded = []
+    """Build a throwaway ``layer`` for ``input_shape`` without allocating its weights; return them in the
+    layer's weight order (``params`` then ``state``, as ``layer.weights``), including any a build sets directly."""
 
     def record(name, shape, initializer=None, trainable=True, regularizer=None, constraint=None):
         shape = tuple(int(d) for d in shape)
@@ -65,16 +65,19 @@ def _dry_build(layer, input_shape) -> list[tuple[str, tuple[int, ...], bool]]:
         )
         if any(d < 0 for d in shape):
             raise invalid("input_shape", f"weights of non-negative sizes for layer '{layer.name}'", shape)
-        recorded.append((name, shape, bool(trainable)))
         # Writable, every element aliasing one number: a build may fill it, nothing is allocated.
-        return np.lib.stride_tricks.as_strided(np.zeros(1, layer.dtype), shape, (0,) * len(shape), writeable=True)
+        view = np.lib.stride_tricks.as_strided(np.zeros(1, layer.dtype), shape, (0,) * len(shape), writeable=True)
+        (layer.params if trainable else layer.state)[name] = view
+        return view
 
     layer.add_weight = record
     try:
         layer.ensure_built(input_shape)
     finally:
         del layer.add_weight
-    return [w for w in recorded if w[2]] + [w for w in recorded if not w[2]]
+    return [(n, tuple(v.shape), True) for n, v in layer.params.items()] + [
+        (n, tuple(v.shape), False) for n, v in layer.state.items()
+    ]
 
 
 def _name(layer_spec: dict):

@@ -25,18 +25,23 @@ def _off(*names) -> dict:
     return {name: (None,) for name in names}
 
 
-def _layer(keras: str, build_config: bool = False, keras_only=None, fill=None) -> Entry:
+def _layer(keras: str, build_config: bool = False, keras_only=None, fill=None, nested=None, drop=()) -> Entry:
     return Entry(
         keras,
         "keras.layers",
         find("numcnn.layers", keras),
         keras_only=keras_only or {},
+        nested=nested or {},
         build_config=build_config,
         fill=fill or {},
         infer=True,
-        drop=("input_shape",),
+        drop=("input_shape", *drop),
         accept={"lora_rank": (None,), "lora_alpha": (None,)},
     )
+
+
+# Keras' SpatialDropout configs hold the dtype as a plain name and no "trainable"
+_PLAIN = {"nested": {"dtype": None}, "drop": ("trainable",)}
 
 
 _REG = _off("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
@@ -85,6 +90,7 @@ LAYERS = {
         _layer("Softmax"),
         # preprocessing and augmentation
         _layer("Rescaling", True),
+        _layer("Normalization", True),
         _layer("RandomFlip", True),
         _layer("RandomTranslation", True, _RANDOM),
         _layer("RandomRotation", True, _RANDOM),
@@ -101,7 +107,8 @@ LAYERS = {
         _layer("GlobalAveragePooling1D"),
         _layer("GlobalMaxPooling1D"),
         # regularization and shape
-        _layer("SpatialDropout2D"),
+        _layer("SpatialDropout1D", **_PLAIN),
+        _layer("SpatialDropout2D", **_PLAIN),
         _layer("GaussianNoise"),
         _layer("GaussianDropout"),
         _layer("LayerNormalization", True, {"rms_scaling": (False,), **_NORM}),

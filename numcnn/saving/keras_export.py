@@ -59,6 +59,13 @@ def model_to_keras(model, compile_config: bool = True) -> dict:
     uncompiled or when ``compile_config`` is False, as Keras writes for a nested model)."""
     kind = _kind(model)
     model._require_built("save")
+    recorded = [layer.name for layer in getattr(model, "operations", ()) if getattr(layer, "is_operation", False)]
+    if recorded:
+        raise ValueError(
+            f"The model '{model.name}' holds numcnn.ops calls recorded on its tensors ({', '.join(recorded[:4])}), "
+            "which numcnn does not write for Keras yet: use layers for them (Add, Multiply, Activation, …) or save "
+            "to .npz"
+        )
     if kind == "Sequential":
         _check_names(model, model.layers)
         first = model._input_layer

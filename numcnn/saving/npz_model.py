@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import warnings
 
-from numcnn import layers as numcnn_layers
 from numcnn.saving.keras_build import plan_model
 from numcnn.saving.keras_model import ModelSpec, model_spec
 from numcnn.saving.npz import NpzArchive, write_archive
@@ -163,7 +162,10 @@ def npz_model_spec(config) -> ModelSpec:
 
 
 def _make_layer(spec: dict):
-    return numcnn_layers.deserialize({"class_name": spec["class_name"], "config": spec.get("config", {})})
+    """A layer of numcnn's own config, as ``model_from_config`` makes it (recorded ops too, where numcnn has them)."""
+    from numcnn.models.config import _layer_from_spec
+
+    return _layer_from_spec(spec, 0)
 
 
 def load_npz(path: str, compile: bool = True):  # noqa: A002 (Keras' argument name)
