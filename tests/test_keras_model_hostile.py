@@ -6,6 +6,7 @@ named in a file runs."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import tempfile
@@ -256,7 +257,7 @@ def test_a_config_with_any_value_replaced_is_loaded_or_refused_with_a_value_erro
         target = config
         for key in path[:-1]:
             target = target[key]
-        target[path[-1]] = data.draw(st.sampled_from(JUNK))
+        target[path[-1]] = copy.deepcopy(data.draw(st.sampled_from(JUNK)))  # JUNK itself stays as it is
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "junk.keras"
         path.write_bytes(keras_zip_bytes(config, found["model.weights.h5"]))
