@@ -28,10 +28,13 @@ def expected(stem: str) -> dict[str, np.ndarray]:
         return {k: f[k] for k in f.files}
 
 
-def weight_paths(spec) -> list[str]:
-    """Keras' paths for a model's layers: a Sequential's list skips its InputLayer, a Functional's keeps it."""
+def weight_paths(spec, prefix="layers") -> list[str]:
+    """Keras' paths for a model's layers: a Sequential's list skips its InputLayer, a Functional's keeps it; a
+    nested model's layers follow its own path."""
     layers = spec.layers if spec.kind == "Functional" else [s for s in spec.layers if s["class_name"] != "InputLayer"]
-    return keras_layer_paths([s["class_name"] for s in layers])
+    paths = keras_layer_paths([s["class_name"] for s in layers], prefix)
+    nested = [weight_paths(model_spec(s), f"{p}/layers") for s, p in zip(layers, paths) if "layers" in s["config"]]
+    return paths + [p for inner in nested for p in inner]
 
 
 def run(spec, weights, x, merge=None):
@@ -50,7 +53,7 @@ def run(spec, weights, x, merge=None):
             outputs[name] = x
             continue
         path = paths[name] if spec.kind == "Functional" else next(seq_paths)
-        inputs = [outputs[ref[0]] for ref in spec.nodes[name][0]] if spec.kind == "Functional" else [y]
+        inputs = [outputs[ref[0]] for ref in spec.calls[name][0].inputs] if spec.kind == "Functional" else [y]
         if layer_spec["class_name"] == "Add":
             y = merge(inputs)
         else:
@@ -134,7 +137,8 @@ def test_residual_functional_fixture():
     archive = read_keras(DATA / "residual.keras")
     spec = model_spec(archive.config)
     assert spec.kind == "Functional" and spec.inputs == [("input_layer", 0, 0)] and spec.outputs == [("dense", 0, 0)]
-    assert spec.nodes["add"] == [[("conv2d_1", 0, 0), ("conv2d", 0, 0)]]
+    assert [call.inputs for call in spec.calls["add"]] == [[("conv2d_1", 0, 0), ("conv2d", 0, 0)]]
+    assert spec.calls["add"][0].as_list and not spec.calls["conv2d"][0].as_list
     weights = read_weights(archive.weights)
     assert weights.layers["layers/input_layer"] == [] and weights.layers["layers/add"] == []
     data = expected("residual")
@@ -194,4 +198,5 @@ def test_legacy_h5_predictions_by_position():
 
 def test_manifest_records_the_versions_checked_against():
     assert MANIFEST["versions"]["keras"] == "3.15.1" and MANIFEST["versions"]["tf_keras"] == "2.21.0"
-    assert set(MANIFEST["files"]) == {*KERAS_FILES, "bn_dropout.weights.h5", "keras2_model.h5", "keras3_legacy.h5"}
+    legacy = {"keras2_model.h5", "keras3_legacy.h5", "keras2_functional.h5"}
+    assert set(MANIFEST["files"]) == {*KERAS_FILES, "bn_dropout.weights.h5", *legacy}

@@ -58,8 +58,9 @@ def test_file_of_another_format_is_refused(tmp_path):
     np.savez(plain, a=np.zeros(3))
     with pytest.raises(ValueError, match="no numcnn metadata"):
         load_model(plain)
-    single = tmp_path / "single.npy"
-    np.save(single, np.zeros(3))
+    single = tmp_path / "single.npz"  # a lone .npy array under an .npz name
+    with open(single, "wb") as f:
+        np.save(f, np.zeros(3))
     with pytest.raises(ValueError, match="single .npy"):
         load_model(single)
 
@@ -95,10 +96,11 @@ def test_pickled_objects_are_never_executed(tmp_path):
         np.lib.format.write_array(member, np.array([_Marker(str(marker))], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="Cannot load"):
         load_model(path)
-    raw = tmp_path / "evil.pkl"
-    raw.write_bytes(pickle.dumps(_Marker(str(marker))))
-    with pytest.raises(ValueError, match="Cannot load"):
-        load_model(raw)
+    for name, message in (("evil.pkl", "ending in .keras"), ("evil-raw.npz", "Cannot load")):
+        raw = tmp_path / name  # a pickle: refused by its suffix, or as a file that is no .npz archive
+        raw.write_bytes(pickle.dumps(_Marker(str(marker))))
+        with pytest.raises(ValueError, match=message):
+            load_model(raw)
     assert not marker.exists()
 
 

@@ -1,14 +1,23 @@
-"""Model files: numcnn's own ``.npz`` format (:mod:`numcnn.saving.npz`) and Keras' formats.
+"""Model files: numcnn's own ``.npz`` format and Keras' formats; the suffix decides (:mod:`~numcnn.saving.formats`).
 
-Keras' files need h5py (``pip install 'numcnn[keras-files]'``); their readers and writers live beside this
-module and are imported on use, so importing ``numcnn.saving`` never needs h5py:
+The model-level entry points, behind ``model.save``/``save_weights``/``load_weights`` and ``load_model``:
 
-- :mod:`numcnn.saving.keras_zip`: the ``.keras`` zip (``config.json``, ``metadata.json``, ``model.weights.h5``);
-- :mod:`numcnn.saving.keras_weights`: Keras 3's weights HDF5 (``.weights.h5`` and ``model.weights.h5``);
-- :mod:`numcnn.saving.legacy_h5`: Keras 2 / tf.keras full-model ``.h5`` and weights-only ``.h5``;
-- :mod:`numcnn.saving.keras_config`: Keras 3 layer specs ↔ numcnn layers, initializers, activations;
-- :mod:`numcnn.saving.keras_compile`: Keras ``compile_config`` ↔ numcnn optimizers, schedules, losses, metrics;
-- :mod:`numcnn.saving.keras_model`: the Sequential / Functional level of a Keras config (the graph as tuples).
+- :mod:`numcnn.saving.npz_model`: numcnn's ``.npz`` (:mod:`numcnn.saving.npz`: the bounded archive itself);
+- :mod:`numcnn.saving.keras_files`: Keras 3's ``.keras`` and ``.weights.h5`` both ways, Keras 2's ``.h5`` read.
+
+Keras' files need h5py (``pip install 'numcnn[keras-files]'``); their modules are imported on use, so
+importing ``numcnn.saving`` never needs h5py:
+
+- file level: :mod:`~numcnn.saving.keras_zip` (the ``.keras`` zip), :mod:`~numcnn.saving.keras_weights`
+  (Keras 3's weights HDF5), :mod:`~numcnn.saving.legacy_h5` (Keras 2's ``.h5``), over the bounded readers
+  :mod:`~numcnn.saving._h5` and :mod:`~numcnn.saving._zip`;
+- config level: :mod:`~numcnn.saving.keras_model` (Sequential / Functional, the graph as tuples),
+  :mod:`~numcnn.saving.keras_config` (layers), :mod:`~numcnn.saving.keras_objects` (initializers,
+  regularizers, constraints, activations, dtype policies), :mod:`~numcnn.saving.keras_compile` (optimizers,
+  schedules, compile configs), :mod:`~numcnn.saving.keras_objectives` (losses, metrics), all tables of
+  :mod:`~numcnn.saving._keras_table`;
+- model level: :mod:`~numcnn.saving.keras_build` (config → planned, checked, built model),
+  :mod:`~numcnn.saving.keras_export` (model → Keras' config and weights layout).
 
 The layouts they read and write are described in ``tests/data/KERAS_FILES.md``.
 """

@@ -95,6 +95,8 @@ class H5Reader:
             raise self.error(f"it is not an HDF5 file ({err})") from None
         try:
             self.index: dict[str, DatasetInfo | None] = {"": None}
+            self._children: dict[str, list[str]] = {"": []}
+            self._stored = self._declared = 0  # all datasets' bytes: really stored; declared by contiguous ones
             self._walk(self.file, "", 0)
         except BaseException:
             self.file.close()
@@ -134,8 +136,10 @@ class H5Reader:
                 child = group[name]
             except (OSError, KeyError, RuntimeError, ValueError) as err:
                 raise self.error(f"'{child_path}' cannot be opened ({err})") from None
+            self._children[path].append(name)
             if isinstance(child, h5py.Group):
                 self.index[child_path] = None
+                self._children[child_path] = []
                 self._walk(child, child_path, depth + 1)
             elif isinstance(child, h5py.Dataset):
                 self.index[child_path] = self._check_dataset(child, child_path)
@@ -168,13 +172,17 @@ class H5Reader:
                 f"the dataset '{path}' declares shape {shape} ({declared:,} bytes of {dtype}), more than "
                 f"a {self._size:,}-byte file can hold"
             )
+        # Datasets may not share their bytes: together they hold no more than the file (or its ratio).
+        self._stored += min(ds.id.get_storage_size(), self._size)
+        self._declared += declared if ds.chunks is None else 0
+        if self._declared > self._size or self._stored > self._size:
+            raise self.error(f"its datasets together declare more bytes than the {self._size:,}-byte file holds")
         return DatasetInfo(shape, dtype.newbyteorder("="))
 
     # -- reading --------------------------------------------------------------------------------------
     def children(self, path: str) -> list[str]:
         """Names of the groups and datasets directly inside the group at ``path``."""
-        start = f"{path}/" if path else ""
-        return [p[len(start) :] for p in self.index if p.startswith(start) and p and "/" not in p[len(start) :]]
+        return list(self._children.get(path, []))
 
     def read(self, path: str, shape=None) -> np.ndarray:
         """The numeric dataset at ``path`` as a new native-order array; ``shape`` (if given) must match first."""

@@ -1,4 +1,5 @@
-"""The table machinery behind :mod:`numcnn.saving.keras_config` and :mod:`numcnn.saving.keras_compile`.
+"""The table machinery behind :mod:`numcnn.saving.keras_objects`, :mod:`~numcnn.saving.keras_config` and
+:mod:`~numcnn.saving.keras_compile`.
 
 Keras writes each object as ``{"module", "class_name", "config", "registered_name"}``. One :class:`Entry`
 per Keras class says which numcnn class it is and how its arguments map. Reading a spec:
@@ -8,8 +9,12 @@ per Keras class says which numcnn class it is and how its arguments map. Reading
   must be the entry's (``keras.layers``…). Nothing is imported or resolved outside the fixed tables.
 - each argument is converted (nested objects, the dtype policy), or passed to numcnn's class when its
   constructor takes it, or — for an argument numcnn does not model — accepted only at the value that
-  means "off" in Keras (``dilation_rate=[1, 1]``, ``groups=1``, ``kernel_regularizer=None``); anything
+  means "off" in Keras (``dilation_rate=[1, 1]``, ``groups=1``, ``quantization_config=None``); anything
   else is refused by name with a ``ValueError``, never dropped.
+
+Writing a spec takes numcnn's ``get_config()``, whose keys are Keras' (a numcnn rule), converts the nested
+objects, and adds Keras' defaults for the arguments numcnn does not model. So a new class needs one entry,
+usually one line: ``_layer("ReLU")``.
 """
 
 from __future__ import annotations
@@ -22,34 +27,59 @@ from dataclasses import dataclass, field
 from numcnn._checks import invalid
 
 _LAMBDA = "Lambda"
+_SUFFIXES = (("_initializer", "initializer"), ("_regularizer", "regularizer"), ("_constraint", "constraint"))
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One Keras class: ``keras`` (its ``class_name``), ``numcnn`` (a function returning numcnn's class, or
-    ``None`` when numcnn lacks it: resolved on use, so classes other modules add later need no edit here),
-    ``keras_only`` (Keras arguments numcnn does not model → the values accepted, the first being Keras'
-    default, written back), ``order`` (Keras' config keys in Keras' order) and ``nested`` (argument →
-    family converting it: ``'initializer'``, ``'activation'``, ``'dtype'``)."""
+    """One Keras class.
+
+    - ``keras``: its ``class_name``; ``module``: Keras' module for it (``keras.layers``);
+    - ``numcnn``: a function returning numcnn's class, or ``None`` while numcnn lacks it (resolved on use, so
+      classes added later need no edit here);
+    - ``order``: Keras' config keys in Keras' order, or ``()`` for numcnn's ``get_config`` order;
+    - ``keras_only``: Keras arguments numcnn does not model → the values accepted, the first being Keras'
+      default, which is written back;
+    - ``nested``: argument → family converting it (``'initializer'``, ``'activation'``, ``'dtype'``, …);
+      with ``infer`` (layers) the family also follows from the name: ``dtype``, ``activation``,
+      ``*_initializer``, ``*_regularizer``, ``*_constraint``;
+    - ``build_config``: Keras records a ``build_config`` for this class; ``fill``: written when numcnn's
+      config leaves the key out; ``drop``: numcnn config keys Keras does not have (never written);
+      ``accept``: like ``keras_only`` when reading, never written (Keras omits them at their defaults).
+    """
 
     keras: str
     module: str
     numcnn: Callable[[], type | None]
-    order: tuple[str, ...]
+    order: tuple[str, ...] = ()
     keras_only: dict = field(default_factory=dict)
     nested: dict = field(default_factory=dict)
-    build_config: bool = False  # Keras records build_config for this class
-    fill: dict = field(default_factory=dict)  # written when numcnn's get_config omits the key
+    build_config: bool = False
+    fill: dict = field(default_factory=dict)
+    infer: bool = False
+    drop: tuple[str, ...] = ()
+    accept: dict = field(default_factory=dict)
+
+    def family(self, key: str) -> str | None:
+        if key in self.nested:
+            return self.nested[key]
+        if not self.infer:
+            return None
+        if key in ("dtype", "activation"):
+            return key
+        return next((family for suffix, family in _SUFFIXES if key.endswith(suffix)), None)
 
 
-def _find(module: str, name: str) -> Callable[[], type | None]:
+def find(module: str, name: str) -> Callable[[], type | None]:
+    """A resolver of ``module.name`` (``None`` while the module has no such name)."""
+
     def resolve():
         return getattr(importlib.import_module(module), name, None)
 
     return resolve
 
 
-def _parameters(cls: type) -> set[str]:
+def parameters(cls: type) -> set[str]:
     """The keyword arguments ``cls(...)`` takes, following ``**kwargs`` up the class hierarchy."""
     names: set[str] = set()
     for klass in cls.__mro__:
@@ -63,10 +93,22 @@ def _parameters(cls: type) -> set[str]:
     return names
 
 
-def _same(value, default) -> bool:
+def same(value, default) -> bool:
+    """JSON equality that tells ``1`` from ``True`` and ``1.0`` (``[1, 1]`` equals ``(1, 1)``)."""
     if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
-        return len(value) == len(default) and all(_same(v, d) for v, d in zip(value, default))
+        return len(value) == len(default) and all(same(v, d) for v, d in zip(value, default))
+    if isinstance(value, dict) and isinstance(default, dict):
+        return value.keys() == default.keys() and all(same(value[k], default[k]) for k in value)
     return type(value) is type(default) and value == default or (value is None and default is None)
+
+
+def jsonable(value):
+    """Tuples as lists, recursively (what ``json.dumps`` would write, so written specs compare as read ones)."""
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
 
 
 def lookup(table: dict[str, Entry], spec, family: str, where: str = "") -> tuple[Entry, dict]:
@@ -100,17 +142,21 @@ def lookup(table: dict[str, Entry], spec, family: str, where: str = "") -> tuple
 
 
 def arguments(entry: Entry, config: dict, where: str, converters: dict, accepted_anyway=()) -> dict:
-    """numcnn keyword arguments from a Keras ``config``: each key converted by ``converters[entry.nested[key]]``,
+    """numcnn keyword arguments from a Keras ``config``: each nested key converted by ``converters[family]``,
     checked against ``entry.keras_only``, or passed on when numcnn's class takes it; anything else refused."""
-    takes = _parameters(entry.numcnn()) | set(accepted_anyway)
+    takes = parameters(entry.numcnn()) | set(accepted_anyway)
     kwargs = {}
     for key, value in config.items():
-        if key in entry.nested:
-            kwargs[key] = converters[entry.nested[key]](value, f" in {where}")
-        elif key in entry.keras_only:
-            accepted = entry.keras_only[key]
-            if not any(_same(value, a) for a in accepted):
+        if not isinstance(key, str):
+            raise invalid("config key", f"a string in {where}", key, TypeError)
+        family = entry.family(key)
+        only = entry.keras_only.get(key, entry.accept.get(key))
+        if only is not None and key not in takes:
+            accepted = only
+            if not any(same(value, a) for a in accepted):
                 raise invalid(key, f"{accepted[0]!r} for {where} (numcnn does not implement other values)", value)
+        elif family is not None and family in converters and (key in takes or key in entry.nested):
+            kwargs[key] = converters[family](value, f" in {where}")
         elif key in takes:
             kwargs[key] = value
         else:
@@ -120,15 +166,20 @@ def arguments(entry: Entry, config: dict, where: str, converters: dict, accepted
 
 def to_keras_spec(entry: Entry, numcnn_config: dict, convert: dict) -> dict:
     """``{"module", "class_name", "config", "registered_name"}`` of an object whose numcnn config is
-    ``numcnn_config``: keys in Keras' order, nested families converted by ``convert``, Keras-only arguments
-    at their defaults, ``entry.fill`` where numcnn's config leaves a key out."""
+    ``numcnn_config``: keys in Keras' order (or numcnn's), nested families converted by ``convert``, Keras-only
+    arguments at their defaults, ``entry.fill`` where numcnn's config leaves a key out."""
+    order = entry.order or (
+        *(k for k in numcnn_config if k not in entry.drop),
+        *(k for k in (*entry.keras_only, *entry.fill) if k not in numcnn_config),
+    )
     config = {}
-    for key in entry.order:
-        if key in entry.keras_only:
-            config[key] = entry.keras_only[key][0]
-        elif key in numcnn_config:
+    for key in order:
+        if key in numcnn_config and key not in entry.drop:
             value = numcnn_config[key]
-            config[key] = convert[entry.nested[key]](value) if key in entry.nested else value
+            family = entry.family(key)
+            config[key] = convert[family](value) if family in convert else jsonable(value)
+        elif key in entry.keras_only:
+            config[key] = entry.keras_only[key][0]
         elif key in entry.fill:
             config[key] = entry.fill[key]
     return {"module": entry.module, "class_name": entry.keras, "config": config, "registered_name": None}

@@ -1,11 +1,12 @@
-"""Keras 3 ``compile_config`` (and Keras 2's ``training_config``) ↔ numcnn's optimizer, loss and metrics.
+"""Keras 3 ``compile_config`` (and Keras 2's ``training_config``) ↔ numcnn's ``compile`` arguments: the
+optimizer (with its learning-rate schedule), the losses, loss weights and metrics, per output.
 
-``compile_from_keras(config)`` returns the keyword arguments for numcnn's ``model.compile(**kwargs)``:
-``{"optimizer": Optimizer | None, "loss": Loss, "metrics": [names]}``. ``compile_to_keras(optimizer, loss,
-metrics)`` writes the ``compile_config`` Keras 3.15 writes. The per-object functions (``optimizer_from_keras``
-…) are public too. Classes and arguments follow the rules of :mod:`numcnn.saving._keras_table`: a Keras
-optimizer numcnn lacks (``Lion``…) or an argument numcnn does not model at a non-default value
-(``use_ema=True``, ``loss_weights``) is refused by name.
+``compile_from_keras(config)`` returns the keyword arguments for ``model.compile(**kwargs)``;
+``compile_to_keras(optimizer, loss, metrics, loss_weights, weighted_metrics)`` writes the ``compile_config``
+Keras 3.15 writes for them. Losses and metrics are :mod:`numcnn.saving.keras_objectives`; here are the
+optimizers and schedules. Classes and arguments follow :mod:`numcnn.saving._keras_table`: a Keras optimizer
+numcnn lacks (``Adafactor``…) or an argument numcnn does not model at a non-default value (``use_ema=True``)
+is refused by name.
 
 Keras 2 (tf.keras ≥ 2.11) names its built-in optimizers ``'Custom>Adam'`` in ``training_config``; that
 prefix is accepted there only, and the name still resolves through the table below.
@@ -13,14 +14,15 @@ prefix is accepted there only, and the name still resolves through the table bel
 
 from __future__ import annotations
 
-from numcnn import losses as numcnn_losses
 from numcnn._checks import invalid
-from numcnn.saving._keras_table import Entry, _find, _parameters, arguments, lookup, to_keras_spec
+from numcnn.saving._keras_table import Entry, find, lookup, to_keras_spec
+from numcnn.saving._keras_table import arguments as _arguments
+from numcnn.saving.keras_objectives import loss_from_keras, loss_to_keras, metric_from_keras, metric_to_keras
 
 # -- schedules and optimizers ------------------------------------------------------------------------------
 
 _SCHEDULES = {
-    name: Entry(name, "keras.optimizers.schedules", _find("numcnn.schedules", name), ())
+    name: Entry(name, "keras.optimizers.schedules", find("numcnn.schedules", name))
     for name in (
         "ExponentialDecay",
         "PiecewiseConstantDecay",
@@ -35,14 +37,12 @@ _SCHEDULES = {
 def schedule_from_keras(spec, where: str = ""):
     """A numcnn learning-rate schedule from Keras' nested form."""
     entry, config = lookup(_SCHEDULES, spec, "schedule", where)
-    return entry.numcnn()(**arguments(entry, config, f"{entry.keras}{where}", {}))
+    return entry.numcnn()(**_arguments(entry, config, f"{entry.keras}{where}", {}))
 
 
 def schedule_to_keras(schedule) -> dict:
     entry = _SCHEDULES[type(schedule).__name__]
-    spec = to_keras_spec(entry, {}, {})
-    spec["config"] = dict(schedule.get_config())
-    return spec
+    return to_keras_spec(entry, dict(schedule.get_config()), {})
 
 
 _BASE = ("name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue")
@@ -60,7 +60,7 @@ _KERAS2_ONLY = {"jit_compile": (True, False), "is_legacy_optimizer": (False,), "
 
 def _optimizer(name: str, *hyper: str) -> Entry:
     nested = {"learning_rate": "learning_rate"}
-    return Entry(name, "keras.optimizers", _find("numcnn.optimizers", name), (*_ORDER, *hyper), _KERAS_ONLY, nested)
+    return Entry(name, "keras.optimizers", find("numcnn.optimizers", name), (*_ORDER, *hyper), _KERAS_ONLY, nested)
 
 
 OPTIMIZERS = {
@@ -97,11 +97,13 @@ def optimizer_from_keras(spec, where: str = "", legacy: bool = False):
     if legacy and isinstance(spec, dict) and str(spec.get("class_name", "")).startswith("Custom>"):
         spec = {**spec, "class_name": spec["class_name"][len("Custom>") :]}
     entry, config = lookup(OPTIMIZERS, spec, "optimizer", where)
+    if legacy and "lr" in config and "learning_rate" not in config:  # Keras 2's older name
+        config = {("learning_rate" if k == "lr" else k): v for k, v in config.items()}
     if legacy:
         entry = Entry(
             entry.keras, entry.module, entry.numcnn, entry.order, {**_KERAS_ONLY, **_KERAS2_ONLY}, entry.nested
         )
-    kwargs = arguments(entry, config, f"{entry.keras}{where}", {"learning_rate": _learning_rate})
+    kwargs = _arguments(entry, config, f"{entry.keras}{where}", {"learning_rate": _learning_rate})
     return entry.numcnn()(**kwargs)
 
 
@@ -115,93 +117,38 @@ def optimizer_to_keras(optimizer) -> dict:
     return to_keras_spec(entry, config, convert)
 
 
-# -- losses and metrics ------------------------------------------------------------------------------------
-
-
-def _loss(name: str, snake: str, *args: str, keras_only=None) -> Entry:
-    only = {"name": (snake,), "reduction": ("sum_over_batch_size",), **(keras_only or {})}
-    return Entry(name, "keras.losses", _find("numcnn.losses", name), ("name", "reduction", *args), only)
-
-
-_CROSSENTROPY = {"from_logits": (False,), "label_smoothing": (0.0,), "axis": (-1,)}
-LOSSES = {
-    e.keras: e
-    for e in (
-        _loss("CategoricalCrossentropy", "categorical_crossentropy", *_CROSSENTROPY, keras_only=_CROSSENTROPY),
-        _loss(
-            "SparseCategoricalCrossentropy",
-            "sparse_categorical_crossentropy",
-            "from_logits",
-            "ignore_class",
-            keras_only={"from_logits": (False,), "ignore_class": (None,)},
-        ),
-        _loss("BinaryCrossentropy", "binary_crossentropy", *_CROSSENTROPY, keras_only=_CROSSENTROPY),
-        _loss("MeanSquaredError", "mean_squared_error"),
-    )
-}
-
-
-def loss_from_keras(spec, where: str = ""):
-    """A numcnn loss from a Keras loss name (``'categorical_crossentropy'``) or nested form."""
-    if isinstance(spec, str):
-        try:
-            return numcnn_losses.get(spec)
-        except (ValueError, TypeError):
-            raise invalid("loss", f"a loss numcnn has{where}", spec) from None
-    entry, config = lookup(LOSSES, spec, "loss", where)
-    # A loss argument numcnn's class takes (from_logits, once it has it) is passed on: they are all scalars.
-    takes = _parameters(entry.numcnn())
-    only = {k: v for k, v in entry.keras_only.items() if k not in takes}
-    entry = Entry(entry.keras, entry.module, entry.numcnn, entry.order, only)
-    return entry.numcnn()(**arguments(entry, config, f"{entry.keras}{where}", {}))
-
-
-def loss_to_keras(loss):
-    """Keras' spelling of a numcnn loss: its name when it has no arguments (as Keras writes
-    ``compile(loss='categorical_crossentropy')``), else the nested form."""
-    config = dict(loss.get_config())
-    if set(config) <= {"name"}:
-        return loss.name
-    entry = LOSSES[type(loss).__name__]
-    return to_keras_spec(entry, config, {})
-
-
-_METRIC_NAMES = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy")
-# Keras metric class → numcnn's metric name (numcnn's metrics are named functions).
-_METRIC_ENTRIES = {
-    keras: Entry(keras, "keras.metrics", lambda name=name: name, ())
-    for keras, name in (
-        ("CategoricalAccuracy", "categorical_accuracy"),
-        ("SparseCategoricalAccuracy", "sparse_categorical_accuracy"),
-        ("BinaryAccuracy", "binary_accuracy"),
-    )
-}
-
-
-def metric_from_keras(spec, where: str = "") -> str:
-    """numcnn's metric name from a Keras metric name, nested metric, or Keras 2 ``MeanMetricWrapper``."""
-    if isinstance(spec, str):
-        if spec.lower() not in _METRIC_NAMES:
-            raise invalid("metrics", f"one of {', '.join(map(repr, _METRIC_NAMES))}{where}", spec)
-        return spec
-    if isinstance(spec, dict) and spec.get("class_name") == "MeanMetricWrapper" and "module" not in spec:
-        config = spec.get("config") or {}
-        fn, name = config.get("fn"), config.get("name")
-        if fn not in _METRIC_NAMES or set(config) - {"name", "dtype", "fn"}:
-            raise invalid("metrics", f"a Keras 2 accuracy metric{where}", spec)
-        return name if isinstance(name, str) and name.lower() in _METRIC_NAMES else fn
-    entry, config = lookup(_METRIC_ENTRIES, spec, "metric", where)
-    name = entry.numcnn()
-    defaults = {"name": name, "dtype": "float32", **({"threshold": 0.5} if name == "binary_accuracy" else {})}
-    for key, value in config.items():
-        if key not in defaults or value != defaults[key]:
-            raise invalid(key, f"{defaults.get(key)!r} for {entry.keras}{where} (numcnn has no other)", value)
-    return name
-
-
 # -- compile configs ---------------------------------------------------------------------------------------
 
 _COMPILE_IGNORED = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
+
+
+def _per_output(value, convert, what: str):
+    """``convert`` applied to one spec, or to each of a list or a dict (by output name) of them."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_per_output(v, convert, what) if isinstance(v, list) else convert(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        if not all(isinstance(k, str) for k in value):
+            raise invalid(what, "output names as keys", sorted(map(str, value)), TypeError)
+        return {k: _per_output(v, convert, what) if isinstance(v, list) else convert(v) for k, v in value.items()}
+    return convert(value)
+
+
+def _weights(value):
+    def number(w):
+        if isinstance(w, bool) or not isinstance(w, (int, float)):
+            raise invalid("loss_weights", "numbers in the compile config", w, TypeError)
+        return w
+
+    return _per_output(value, number, "loss_weights")
+
+
+def _keras2_loss(spec):
+    """Keras 2's loss objects say ``reduction='auto'``, which is Keras 3's ``'sum_over_batch_size'``."""
+    if isinstance(spec, dict) and isinstance(spec.get("config"), dict) and spec["config"].get("reduction") == "auto":
+        return {**spec, "config": {**spec["config"], "reduction": "sum_over_batch_size"}}
+    return spec
 
 
 def compile_from_keras(config: dict | None) -> dict | None:
@@ -217,31 +164,37 @@ def compile_from_keras(config: dict | None) -> dict | None:
     unknown = sorted(set(config) - known)
     if unknown:
         raise invalid("compile_config", f"only the keys {sorted(known)}", unknown)
-    for key in ("loss_weights", "weighted_metrics"):
-        if config.get(key) is not None:
-            raise invalid(key, "None (numcnn does not implement it)", config[key])
+    where = " in the compile config"
     spec = config.get(optimizer_key)
-    optimizer = None if spec is None else optimizer_from_keras(spec, " in the compile config", legacy=legacy)
+    optimizer = None if spec is None else optimizer_from_keras(spec, where, legacy=legacy)
     if config.get("loss") is None:
         raise invalid("loss", "a loss in the compile config", None)
-    loss = loss_from_keras(config["loss"], " in the compile config")
-    metrics = config.get("metrics") or []
-    if legacy and len(metrics) == 1 and isinstance(metrics[0], list):  # Keras 2: one list per output
-        metrics = metrics[0]
-    if not isinstance(metrics, list):
-        raise invalid("metrics", "a list in the compile config", metrics, TypeError)
-    return {"optimizer": optimizer, "loss": loss, "metrics": [metric_from_keras(m) for m in metrics]}
+    metrics, weighted = config.get("metrics"), config.get("weighted_metrics")
+    if legacy:  # Keras 2 writes one list per output even for one output
+        metrics, weighted = (
+            m[0] if isinstance(m, list) and len(m) == 1 and isinstance(m[0], list) else m for m in (metrics, weighted)
+        )
+    for key, value in (("metrics", metrics), ("weighted_metrics", weighted)):
+        if value is not None and not isinstance(value, (list, dict)):
+            raise invalid(key, "a list or a dict in the compile config", value, TypeError)
+    return {
+        "optimizer": optimizer,
+        "loss": _per_output(config["loss"], lambda s: loss_from_keras(_keras2_loss(s) if legacy else s, where), "loss"),
+        "loss_weights": _weights(config.get("loss_weights")),
+        "metrics": _per_output(metrics, lambda s: metric_from_keras(s, where), "metrics") or None,
+        "weighted_metrics": _per_output(weighted, lambda s: metric_from_keras(s, where), "weighted_metrics") or None,
+    }
 
 
-def compile_to_keras(optimizer, loss, metrics) -> dict:
-    """The ``compile_config`` Keras 3.15 writes for ``compile(optimizer, loss, metrics)`` (numcnn objects;
-    ``metrics`` a list of metric names)."""
+def compile_to_keras(optimizer, loss, metrics=None, loss_weights=None, weighted_metrics=None) -> dict:
+    """The ``compile_config`` Keras 3.15 writes for ``compile(optimizer, loss, metrics, …)`` given numcnn's
+    objects, names and functions (one each, or a list / dict per output)."""
     return {
         "optimizer": None if optimizer is None else optimizer_to_keras(optimizer),
-        "loss": loss_to_keras(loss),
-        "loss_weights": None,
-        "metrics": [metric_from_keras(m) for m in metrics or []] or None,
-        "weighted_metrics": None,
+        "loss": _per_output(loss, loss_to_keras, "loss"),
+        "loss_weights": _weights(loss_weights),
+        "metrics": _per_output(metrics, metric_to_keras, "metrics") or None,
+        "weighted_metrics": _per_output(weighted_metrics, metric_to_keras, "weighted_metrics") or None,
         "run_eagerly": False,
         "steps_per_execution": 1,
         "jit_compile": False,

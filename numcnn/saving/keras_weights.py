@@ -122,15 +122,46 @@ def optimizer_layout(class_name: str, config: dict, n_trainable: int) -> list[st
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-def read_weights(source, what: str = "the weights file", limits: Limits = LIMITS) -> KerasWeights:
-    """Read a Keras 3 weights HDF5 (a path or bytes) into a :class:`KerasWeights`; ``ValueError`` naming
-    ``what`` and the problem for anything else (a Keras 2 ``.h5``, extra datasets, gaps in ``vars``…)."""
-    if not isinstance(source, (bytes, bytearray, memoryview)):
-        source = file_path("filepath", source)
-    with H5Reader(source, what, limits) as h5:
+class WeightsFile:
+    """A Keras 3 weights HDF5 (a path or bytes), opened and checked, with no array read yet. Use as a
+    context manager.
+
+    ``layers`` maps each layer path to the :class:`~numcnn.saving._h5.DatasetInfo` (shape, dtype) of its
+    ``vars/0``, ``vars/1``, …; ``optimizer`` those of ``optimizer/vars`` (``None`` without an optimizer);
+    ``names`` as in :class:`KerasWeights`. ``read(path)`` reads one layer's arrays (``'optimizer'``: the
+    optimizer's). ``ValueError`` naming ``what`` and the problem for anything but Keras 3's layout (a Keras 2
+    ``.h5``, extra datasets, gaps in ``vars``…).
+    """
+
+    def __init__(self, source, what: str = "the weights file", limits: Limits = LIMITS):
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            source = file_path("filepath", source)
+        self.h5 = h5 = H5Reader(source, what, limits)
+        try:
+            self.layers: dict[str, list] = {}
+            self.optimizer = None
+            self.names: dict[str, str] = {}
+            self._scan()
+        except BaseException:
+            h5.close()
+            raise
+
+    def __enter__(self) -> WeightsFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.h5.close()
+
+    def error(self, problem: str) -> ValueError:
+        return self.h5.error(problem)
+
+    def _scan(self) -> None:
+        h5 = self.h5
         if "layer_names" in h5.attrs("") or "model_weights" in h5.index:
             raise h5.error("it is a Keras 2 / legacy .h5 file, not a Keras 3 weights file (read it with legacy_h5)")
-        weights = KerasWeights(layers={})
         for path, info in h5.index.items():
             if info is not None:
                 parent, _, _ = path.rpartition("/")
@@ -140,27 +171,43 @@ def read_weights(source, what: str = "the weights file", limits: Limits = LIMITS
             if path.rpartition("/")[2] != "vars":
                 continue
             owner = path[: -len("vars")].rstrip("/")
-            arrays = _read_vars(h5, path)
+            infos = [h5.index[f"{path}/{i}"] for i in _var_indices(h5, path)]
             name = h5.attr(path, "name")
             if name is not None:
                 if not isinstance(name, str):
                     raise h5.error(f"the 'name' attribute of '{path}' is not a string")
-                weights.names[owner] = name
+                self.names[owner] = name
             if owner == "optimizer":
-                weights.optimizer = arrays
+                self.optimizer = infos
             elif owner == "":
-                if arrays:
+                if infos:
                     raise h5.error(
-                        f"the model itself holds {len(arrays)} variables ('vars/0'…), which numcnn has no place for"
+                        f"the model itself holds {len(infos)} variables ('vars/0'…), which numcnn has no place for"
                     )
             elif owner.startswith("layers/"):
-                weights.layers[owner] = arrays
+                self.layers[owner] = infos
             else:
                 raise h5.error(f"unexpected group '{path}' (neither a layer's nor the optimizer's)")
-    return weights
+
+    def read(self, path: str) -> list[np.ndarray]:
+        """The arrays of the layer at ``path`` (or of ``'optimizer'``), in ``vars`` order."""
+        infos = self.optimizer if path == "optimizer" else self.layers.get(path)
+        if infos is None:
+            raise self.error(f"it has no group '{path}/vars'")
+        prefix = f"{path}/vars"
+        return [self.h5.read(f"{prefix}/{i}") for i in range(len(infos))]
 
 
-def _read_vars(h5: H5Reader, path: str) -> list[np.ndarray]:
+def read_weights(source, what: str = "the weights file", limits: Limits = LIMITS) -> KerasWeights:
+    """Read a whole Keras 3 weights HDF5 (a path or bytes) into a :class:`KerasWeights` (see
+    :class:`WeightsFile`, which gives the shapes before any array is read)."""
+    with WeightsFile(source, what, limits) as f:
+        layers = {path: f.read(path) for path in f.layers}
+        optimizer = None if f.optimizer is None else f.read("optimizer")
+        return KerasWeights(layers=layers, optimizer=optimizer, names=dict(f.names))
+
+
+def _var_indices(h5: H5Reader, path: str) -> list[int]:
     """Datasets ``0..n-1`` of one ``vars`` group, in index order; anything else inside is refused."""
     names = h5.children(path)
     groups = [n for n in names if h5.index[f"{path}/{n}"] is None]
@@ -169,7 +216,7 @@ def _read_vars(h5: H5Reader, path: str) -> list[np.ndarray]:
     indices = sorted(int(n) for n in names if n.isdigit() and (n == "0" or not n.startswith("0")))
     if len(indices) != len(names) or indices != list(range(len(names))):
         raise h5.error(f"'{path}' holds {sorted(names)[:8]}, expected datasets named 0 to {len(names) - 1}")
-    return [h5.read(f"{path}/{i}") for i in indices]
+    return indices
 
 
 # -- writing ------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from numcnn._checks import file_path
 from numcnn.saving._h5 import parse_json
+from numcnn.saving._zip import checked_members, read_member
 from numcnn.saving.npz import ModelFileNotFoundError, atomic_write
 
 CONFIG = "config.json"
@@ -70,14 +71,14 @@ def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
     if size > limits.max_file_bytes:
         raise error(f"it is {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
     with open(path, "rb") as f:
-        data = f.read(limits.max_file_bytes + 1)
+        data = f.read(size + 1)  # not the cap: read(n) allocates n bytes before reading
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
         raise error(f"it is not a zip archive ({err})") from None
     with archive:
-        infos = _checked_members(archive, limits, error)
-        members = {name: _read_member(archive, info, error) for name, info in infos.items()}
+        infos = checked_members(archive, error, _cap_of(limits, error), limits.max_members, limits.max_ratio)
+        members = {name: bytes(read_member(archive, info, error)) for name, info in infos.items()}
     if CONFIG not in members:
         raise error(f"it has no '{CONFIG}'")
     if WEIGHTS not in members:
@@ -93,46 +94,17 @@ def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
     return KerasArchive(config=config, metadata=metadata, weights=members[WEIGHTS])
 
 
-def _checked_members(archive: zipfile.ZipFile, limits: ZipLimits, error) -> dict[str, zipfile.ZipInfo]:
-    infos = archive.infolist()
-    if len(infos) > limits.max_members:
-        raise error(f"it has {len(infos)} members, more than {limits.max_members}")
-    found: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        name = info.filename
-        if name in found:
-            raise error(f"it holds two members named '{name}'")
-        if ".." in name.replace("\\", "/").split("/") or name.startswith(("/", "\\")):
-            raise error(f"the member name '{name}' leaves the archive")
+def _cap_of(limits: ZipLimits, error):
+    def cap(name: str) -> int:
         if name.startswith("assets/") or name == "assets":
             raise error(f"it holds '{name}': layer assets belong to layers numcnn does not have")
         if name == "model.weights.npz":
             raise error("its weights are in Keras' .npz variant (weights_format='npz'); save them as h5")
         if name not in (CONFIG, METADATA, WEIGHTS):
             raise error(f"unexpected member '{name}' (a .keras file holds {CONFIG}, {METADATA}, {WEIGHTS})")
-        if info.flag_bits & 0x1:
-            raise error(f"the member '{name}' is encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise error(f"the member '{name}' uses compression method {info.compress_type}")
-        cap = limits.max_weights_bytes if name == WEIGHTS else limits.max_json_bytes
-        if info.file_size > cap or info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise error(
-                f"the member '{name}' declares {info.file_size:,} bytes from {info.compress_size:,} stored "
-                f"(at most {cap:,} bytes and {limits.max_ratio}:1 allowed)"
-            )
-        found[name] = info
-    return found
+        return limits.max_weights_bytes if name == WEIGHTS else limits.max_json_bytes
 
-
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, error) -> bytes:
-    try:
-        with archive.open(info) as member:
-            data = member.read(info.file_size + 1)  # zipfile stops at the declared size and checks the CRC
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as err:
-        raise error(f"the member '{info.filename}' cannot be read ({type(err).__name__}: {err})") from None
-    if len(data) != info.file_size:
-        raise error(f"the member '{info.filename}' holds {len(data):,} bytes, not the {info.file_size:,} it declares")
-    return data
+    return cap
 
 
 def _json(data: bytes, name: str, error):

@@ -51,12 +51,37 @@ class LegacyH5:
     backend: str | None = None
 
 
-def read_legacy_h5(source, what: str | None = None, limits: Limits = LIMITS) -> LegacyH5:
-    """Read a legacy full-model or weights-only ``.h5`` (a path or bytes); ``ValueError`` naming the problem."""
-    if not isinstance(source, (bytes, bytearray, memoryview)):
-        source = file_path("filepath", source)
-    what = what or (f"'{source}'" if isinstance(source, str) else "the .h5 file")
-    with H5Reader(source, what, limits) as h5:
+class LegacyFile:
+    """A legacy ``.h5`` (a path or bytes), opened and checked, with no array read yet; the fields of
+    :class:`LegacyH5`, but ``layers`` maps each layer to its datasets' :class:`~numcnn.saving._h5.DatasetInfo`
+    (shape, dtype) and ``optimizer`` likewise. ``read(layer)`` reads one layer's arrays (``read(None)``: the
+    optimizer's). Use as a context manager."""
+
+    def __init__(self, source, what: str | None = None, limits: Limits = LIMITS):
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            source = file_path("filepath", source)
+        what = what or (f"'{source}'" if isinstance(source, str) else "the .h5 file")
+        self.h5 = h5 = H5Reader(source, what, limits)
+        try:
+            self._scan()
+        except BaseException:
+            h5.close()
+            raise
+
+    def __enter__(self) -> LegacyFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.h5.close()
+
+    def error(self, problem: str) -> ValueError:
+        return self.h5.error(problem)
+
+    def _scan(self) -> None:
+        h5 = self.h5
         if "model_weights" in h5.index:
             base = "model_weights"
         elif "layer_names" in h5.attrs("") or "layer_names0" in h5.attrs(""):
@@ -65,39 +90,61 @@ def read_legacy_h5(source, what: str | None = None, limits: Limits = LIMITS) -> 
             raise h5.error("it is a Keras 3 weights file (.weights.h5 layout), not a legacy .h5")
         else:
             raise h5.error("it has neither 'model_weights' nor 'layer_names': not a Keras model or weights file")
-        out = LegacyH5(layers={}, weight_names={})
+        self.layers, self.weight_names, self._paths = {}, {}, {}
         for name in _strings(h5, base, "layer_names"):
-            if name in out.layers:
+            if name in self.layers:
                 raise h5.error(f"'layer_names' lists the layer '{name}' twice")
-            names, arrays = _weights(h5, f"{base}/{name}" if base else name, name)
-            out.layers[name], out.weight_names[name] = arrays, names
+            group = f"{base}/{name}" if base else name
+            self.weight_names[name], self._paths[name] = _weights(h5, group, name)
+            self.layers[name] = [h5.index[p] for p in self._paths[name]]
         top = f"{base}/top_level_model_weights" if base else "top_level_model_weights"
         if top in h5.index and _strings(h5, top, "weight_names"):
             raise h5.error("it holds model-level weights ('top_level_model_weights'), which numcnn has no place for")
+        self.optimizer, self.optimizer_names = None, []
         if "optimizer_weights" in h5.index:
-            out.optimizer_names, out.optimizer = _weights(h5, "optimizer_weights", "the optimizer")
-        if base:
-            out.model_config = _json_object(h5, "model_config")
-            out.training_config = _json_object(h5, "training_config")
+            self.optimizer_names, self._paths[None] = _weights(h5, "optimizer_weights", "the optimizer")
+            self.optimizer = [h5.index[p] for p in self._paths[None]]
+        self.model_config = _json_object(h5, "model_config") if base else None
+        self.training_config = _json_object(h5, "training_config") if base else None
         for key in ("keras_version", "backend"):
             value = h5.attr("", key)
             if value is not None and not isinstance(value, str):
                 raise h5.error(f"the attribute '{key}' is not a string")
-            setattr(out, key, value)
-    return out
+            setattr(self, key, value)
+
+    def read(self, layer: str | None) -> list[np.ndarray]:
+        """The arrays of ``layer`` in ``weight_names`` order (``None``: the optimizer's)."""
+        return [self.h5.read(path) for path in self._paths[layer]]
 
 
-def _weights(h5: H5Reader, group: str, label: str) -> tuple[list[str], list[np.ndarray]]:
+def read_legacy_h5(source, what: str | None = None, limits: Limits = LIMITS) -> LegacyH5:
+    """Read a whole legacy full-model or weights-only ``.h5`` (a path or bytes); ``ValueError`` naming the
+    problem (see :class:`LegacyFile`, which gives the shapes before any array is read)."""
+    with LegacyFile(source, what, limits) as f:
+        return LegacyH5(
+            layers={name: f.read(name) for name in f.layers},
+            weight_names=f.weight_names,
+            optimizer=None if f.optimizer is None else f.read(None),
+            optimizer_names=f.optimizer_names,
+            model_config=f.model_config,
+            training_config=f.training_config,
+            keras_version=f.keras_version,
+            backend=f.backend,
+        )
+
+
+def _weights(h5: H5Reader, group: str, label: str) -> tuple[list[str], list[str]]:
+    """The ``weight_names`` of a group and the dataset paths they name."""
     if group not in h5.index or h5.index[group] is not None:
         raise h5.error(f"'layer_names' lists '{label}', but the file has no group '{group}'")
     names = _strings(h5, group, "weight_names")
-    arrays = []
+    paths = []
     for name in names:
         path = f"{group}/{name}" if group else name
         if name.startswith("/") or path not in h5.index or h5.index[path] is None:
             raise h5.error(f"'{group}' lists the weight '{name}', but there is no dataset '{path}'")
-        arrays.append(h5.read(path))
-    return names, arrays
+        paths.append(path)
+    return names, paths
 
 
 def _strings(h5: H5Reader, path: str, name: str) -> list[str]:

@@ -177,6 +177,72 @@ def legacy(rng, manifest):
     manifest["keras3_legacy.h5"] = {"optimizer_variables": optimizer_paths(model3)}
 
 
+def nested(rng, manifest):
+    """Models inside models: a Functional calling a Sequential and a Functional (the latter also an output,
+    whose node Keras numbers from 1), a layer shared twice, a call with training=False, two outputs with their
+    own losses and loss weights; a Sequential holding a Sequential; tf_keras' Functional with a nested
+    Sequential and a residual Add (Keras 2's node format)."""
+    block = keras.Sequential(
+        [keras.Input((6,)), layers.Dense(5, activation="relu"), layers.BatchNormalization()], name="block"
+    )
+    head_in = keras.Input((5,))
+    head = keras.Model(head_in, layers.Activation("relu")(layers.Dense(4)(head_in)), name="head")
+    x = keras.Input((6,))
+    b = head(block(x))
+    shared = layers.Dense(4, activation="tanh")
+    # Keras 3 lets the model's mode override a call's training= (fit trains it anyway): a rate of 0 keeps the
+    # fixture's next step reproducible while the config still carries the call's kwargs
+    c = shared(shared(layers.Dropout(0.0)(b, training=False)))
+    model = keras.Model(x, [layers.Dense(3, activation="softmax")(c), b])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss=["categorical_crossentropy", "mse"],
+        loss_weights=[1.0, 0.5],
+        metrics=[["accuracy"], ["mae"]],
+    )
+    x_train = rng.normal(size=(8, 6)).astype(np.float32)
+    y_train = [one_hot(rng, 8, 3), rng.normal(size=(8, 4)).astype(np.float32)]
+    for _ in range(2):
+        model.train_on_batch(x_train, y_train)
+    model.save(OUT / "nested.keras")
+    xs = rng.normal(size=(4, 6)).astype(np.float32)
+    y0, y1 = model.predict(xs, verbose=0)
+    x_next, y_next = rng.normal(size=(8, 6)).astype(np.float32), [one_hot(rng, 8, 3), rng.normal(size=(8, 4))]
+    model.train_on_batch(x_next, [y_next[0], y_next[1].astype(np.float32)])
+    after = {f"weights_next/{i}": w for i, w in enumerate(model.get_weights())}
+    save_npz("nested", x=xs, y0=y0, y1=y1, x_next=x_next, y_next0=y_next[0], y_next1=y_next[1], **after)
+    manifest["nested.keras"] = {"optimizer_variables": optimizer_paths(model)}
+
+    seq = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            layers.Conv2D(3, 3),
+            keras.Sequential([layers.Flatten(), layers.Dense(4, activation="relu")], name="inner"),
+            layers.Dense(2, activation="softmax"),
+        ]
+    )
+    seq.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
+    for _ in range(2):
+        seq.train_on_batch(images(rng, 8, 6, 6, 1), one_hot(rng, 8, 2))
+    seq.save(OUT / "sequential_nested.keras")
+    xs = images(rng, 3, 6, 6, 1)
+    save_npz("sequential_nested", x=xs, y=seq.predict(xs, verbose=0))
+    manifest["sequential_nested.keras"] = {"optimizer_variables": optimizer_paths(seq)}
+
+    k2 = tf_keras
+    inp = k2.Input((6,))
+    inner = k2.Sequential([k2.layers.Dense(5, activation="relu", input_shape=(6,)), k2.layers.Dense(6)])
+    out = k2.layers.Dense(3, activation="softmax")(k2.layers.Add()([inner(inp), inp]))
+    legacy_model = k2.Model(inp, out)
+    legacy_model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    for _ in range(2):
+        legacy_model.train_on_batch(rng.normal(size=(8, 6)).astype(np.float32), one_hot(rng, 8, 3))
+    legacy_model.save(OUT / "keras2_functional.h5")
+    xs = rng.normal(size=(4, 6)).astype(np.float32)
+    save_npz("keras2_functional", x=xs, y=legacy_model.predict(xs, verbose=0))
+    manifest["keras2_functional.h5"] = {"optimizer_variables": [v.name for v in legacy_model.optimizer.variables()]}
+
+
 def layer_models():
     """One small model per layer type numcnn has: (stem, input shape, layers)."""
     init = {"kernel_initializer": "he_uniform", "bias_initializer": keras.initializers.Constant(0.1)}
@@ -281,11 +347,15 @@ def keras_configs():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--only", nargs="*", metavar="GROUP", help="remake these groups only, e.g. --only nested")
     args = parser.parse_args()
     tf.config.experimental.enable_op_determinism()
     OUT.mkdir(parents=True, exist_ok=True)
-    manifest = {}
-    for index, make in enumerate((notebook, bn_dropout, residual, legacy, layer_fixtures, optimizer_fixtures)):
+    manifest = json.loads((OUT / "manifest.json").read_text())["files"] if args.only else {}
+    groups = (notebook, bn_dropout, residual, legacy, layer_fixtures, optimizer_fixtures, nested)
+    for index, make in enumerate(groups):
+        if args.only and make.__name__ not in args.only:
+            continue
         # Each group seeded on its own, so that one group's files do not depend on what the others drew.
         keras.utils.set_random_seed(args.seed + index)
         tf_keras.utils.set_random_seed(args.seed + index)
@@ -303,7 +373,8 @@ def main():
     (OUT / "manifest.json").write_text(
         json.dumps({"versions": versions, "seed": args.seed, "files": manifest}, indent=1) + "\n"
     )
-    (OUT / "configs.json").write_text(json.dumps(keras_configs(), indent=1) + "\n")
+    if not args.only:  # its default names count the objects made before, in this process
+        (OUT / "configs.json").write_text(json.dumps(keras_configs(), indent=1) + "\n")
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {sum(1 for p in OUT.rglob('*') if p.is_file())} files, {total / 1e6:.2f} MB, to {OUT}")
 
