@@ -175,10 +175,11 @@ class Plan:
 
     ``heads``: indices of the outputs whose loss takes the fused softmax-crossentropy gradient (only where the
     output's layer ends in softmax; ``head_outputs`` says which were fused). ``fuse=False`` keeps every layer its
-    own step: the unfused twin of the same plan.
+    own step: the unfused twin of the same plan. ``training``: the model's mode, or None to follow each call's
+    fixed ``training=`` (see :meth:`numcnn.models.Model.plan`).
     """
 
-    def __init__(self, inputs, outputs, training: bool, heads=(), fuse: bool = True):
+    def __init__(self, inputs, outputs, training: bool | None, heads=(), fuse: bool = True):
         self.version = graph.version()
         self.n_slots = 0
         slot_of = {}
@@ -205,17 +206,20 @@ class Plan:
         nodes, _ = graph.map_graph(inputs, outputs)
         for node in nodes:
             ins = [slot_of[id(t)] for t in node.inputs]
+            # Keras 3's rule: the model's mode (fit, evaluate, predict, or an explicit `training=`) overrides
+            # a call's fixed `training=`; a fixed value counts only under a plain `model(x)`.
+            mode = node.training if training is None else training
             if _is_model(node.layer):
-                inner_in, inner_out = node.layer.graph_for(training if node.training is None else node.training)
+                inner_in, inner_out = node.layer.graph_for(bool(mode))
                 inner = {id(t): s for t, s in zip(inner_in, ins)}
-                yield from self._calls(inner_in, inner_out, inner, training)
+                yield from self._calls(inner_in, inner_out, inner, mode)
                 for outer, t in zip(node.outputs, inner_out):
                     slot_of[id(outer)] = inner[id(t)]
                 continue
             outs = [self._new_slot() for _ in node.outputs]
             for t, s in zip(node.outputs, outs):
                 slot_of[id(t)] = s
-            yield node.layer, ins, outs, node.as_list, node.training
+            yield node.layer, ins, outs, node.as_list, mode
 
     def _steps(self, calls) -> list[Step]:
         steps, seen = [], set()

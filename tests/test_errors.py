@@ -505,6 +505,19 @@ CASES = [
     R(V, "'filepath'", lambda m: callbacks.ModelCheckpoint("ckpt-{epoch.npz"), id="checkpoint-malformed-field"),
     R(V, "'filepath'.*folder", lambda m: callbacks.ModelCheckpoint(tempfile.gettempdir()), id="checkpoint-folder"),
     R(V, "'save_freq'", lambda m: callbacks.ModelCheckpoint("m.npz", save_freq=0), id="checkpoint-save-freq"),
+    R(V, "'filepath'.*suffix", lambda m: callbacks.ModelCheckpoint("ckpt.txt"), id="checkpoint-unknown-suffix"),
+    R(
+        V,
+        "'filepath'.*weights.h5",
+        lambda m: callbacks.ModelCheckpoint("w.keras", save_weights_only=True),
+        id="checkpoint-weights-to-keras",
+    ),
+    R(
+        V,
+        "'filepath'.*save_weights",
+        lambda m: callbacks.ModelCheckpoint("m.weights.h5"),
+        id="checkpoint-model-to-weights",
+    ),
     R(
         T,
         "'save_best_only'",

@@ -106,3 +106,32 @@ def test_fusions_can_be_turned_off_and_then_every_layer_is_its_own_step():
     assert len(_steps(model)) == 6
     with pytest.raises(TypeError, match="'enabled'"):
         plan.set_fusions("no")
+
+
+def _dropped(model, **call):
+    """How many of a 4×1000 batch of ones the model's Dropout zeroed."""
+    x = np.ones((4, 1000), "float32")
+    y = model.predict(x, verbose=0) if call.pop("predict", False) else np.asarray(model(x, **call))
+    return int((y == 0).sum())
+
+
+def test_the_models_mode_overrides_a_calls_fixed_training_as_in_keras_3():
+    """Keras 3.15 (checked): fit/evaluate/predict and model(x, training=...) override `layer(t, training=...)`
+    recorded in a graph, also on a nested model; a fixed value counts only under a plain model(x)."""
+    from numcnn import Model
+    from numcnn.layers import Dropout
+
+    inputs = Input((1000,))
+    fixed_off = Model(inputs, Dropout(0.5)(inputs, training=False))
+    assert _dropped(fixed_off) == 0 and _dropped(fixed_off, training=True) > 1000
+    inputs = Input((1000,))
+    fixed_on = Model(inputs, Dropout(0.5)(inputs, training=True))
+    assert _dropped(fixed_on) > 1000 and _dropped(fixed_on, training=False) == 0
+    assert _dropped(fixed_on, predict=True) == 0
+    outer_inputs = Input((1000,))
+    nested = Model(outer_inputs, fixed_on(outer_inputs, training=False))
+    assert _dropped(nested) == 0 and _dropped(nested, training=True) > 1000
+    nested.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 1000), "float32")
+    assert nested.evaluate(x, x, verbose=0) == 0.0  # inference: nothing dropped, output == target
+    assert nested.train_on_batch(x, x) > 0.5  # training: half dropped, the rest doubled: mse = 1

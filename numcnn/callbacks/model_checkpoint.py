@@ -7,6 +7,7 @@ import string
 
 from numcnn._checks import file_path, finite_number, flag, invalid, is_int, verbosity
 from numcnn.callbacks.monitor_callback import MonitorCallback
+from numcnn.saving import formats
 
 
 def check_save_freq(save_freq) -> str | int:
@@ -50,7 +51,9 @@ class ModelCheckpoint(MonitorCallback):
     end; an integer saves every ``save_freq`` batches (counted across epochs), with the running training
     logs of that batch. ``save_best_only`` saves only when ``monitor`` improves on the best so far (which
     starts at ``initial_value_threshold``); when ``monitor`` is not in the logs it warns and saves, as Keras
-    does. Keras 3 insists on ``.keras``/``.weights.h5`` names; numcnn writes its format to any name.
+    does. The suffix decides the format, as for ``save``/``save_weights`` (``.npz``, ``.keras``, or
+    ``.weights.h5`` with ``save_weights_only``), and a name the model could not be saved to is refused here,
+    before training starts.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class ModelCheckpoint(MonitorCallback):
         _check_template(filepath)
         if os.path.isdir(filepath):
             raise invalid("filepath", "a file path", f"a folder {filepath!r}")
+        formats.file_format(filepath, "save_weights" if flag("save_weights_only", save_weights_only) else "save")
         self.save_freq = check_save_freq(save_freq)
         if initial_value_threshold is not None:
             initial_value_threshold = finite_number("initial_value_threshold", initial_value_threshold)

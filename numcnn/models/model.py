@@ -20,7 +20,7 @@ import inspect
 import numpy as np
 
 from numcnn import graph
-from numcnn._checks import invalid
+from numcnn._checks import flag, invalid
 from numcnn.layers.base import Layer
 from numcnn.layers.input_layer import InputLayer
 from numcnn.models.files import FilesMixin
@@ -295,13 +295,16 @@ class Model(TrainingMixin, FilesMixin, Layer):
             raise ValueError(f"The model must be built before {what}: give the first layer an input_shape")
 
     # -- running ------------------------------------------------------------------------------------
-    def plan(self, training: bool, heads=(), fuse: bool = True) -> Plan:
-        """The execution plan for a training mode, rebuilt only when the graph or a layer's state changed."""
-        key = (bool(training), tuple(sorted(heads)), fuse)
+    def plan(self, training: bool | None, heads=(), fuse: bool = True) -> Plan:
+        """The execution plan for a training mode, rebuilt only when the graph or a layer's state changed.
+
+        ``training=None`` (a plain ``model(x)``) runs each call with its fixed ``training=`` if it has one, else
+        in inference; True or False (fit, evaluate, predict) overrides every fixed value, as in Keras 3."""
+        key = (training, tuple(sorted(heads)), fuse)
         plan = self._plans.get(key)
         if plan is None or plan.version != graph.version() or plan.structure != self._structure:
-            inputs, outputs = self.graph_for(training)
-            plan = Plan(inputs, outputs, bool(training), heads, fuse)
+            inputs, outputs = self.graph_for(bool(training))
+            plan = Plan(inputs, outputs, training, heads, fuse)
             plan.structure = self._structure
             self._plans[key] = plan
         return plan
@@ -318,8 +321,9 @@ class Model(TrainingMixin, FilesMixin, Layer):
             raise TypeError(f"{type(self).__name__}.__call__() got unexpected keyword argument(s): {sorted(kwargs)}")
         if graph.is_symbolic(inputs):
             return self._call_symbolic(inputs, training)
+        training = None if training is None else flag("training", training)
         arrays = self._prepare_inputs(inputs)
-        outputs = self.plan(bool(training)).forward(arrays, bool(training), keep=bool(training))
+        outputs = self.plan(training).forward(arrays, bool(training), keep=bool(training))
         return as_tensor(self._pack_outputs(outputs))
 
     def _call_symbolic(self, inputs, training):
