@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from _keras_add import keras_add  # noqa: F401 (fixture)
 
 from numcnn import layers as numcnn_layers
 from numcnn.saving import keras_compile as kc
@@ -107,7 +106,6 @@ def test_activations(spec):
 LAYER_CASES = [(i, case) for i, case in enumerate(CATALOG["layers"])]
 
 
-@pytest.mark.usefixtures("keras_add")
 @pytest.mark.parametrize(("i", "case"), LAYER_CASES, ids=[f"{c['spec']['class_name']}-{i}" for i, c in LAYER_CASES])
 def test_layers_map_to_numcnn_and_back_as_keras_wrote_them(i, case):
     spec = case["spec"]

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _keras_add import keras_add  # noqa: F401 (fixture)
 
 from numcnn import initializers, optimizers
 from numcnn.saving import keras_compile as kc
@@ -46,7 +45,6 @@ KERAS3_LAYERS = [
 ]
 
 
-@pytest.mark.usefixtures("keras_add")
 @pytest.mark.parametrize("label,spec", KERAS3_LAYERS, ids=[label for label, _ in KERAS3_LAYERS])
 def test_layer_specs_map_to_numcnn_and_back_exactly(label, spec):
     layer = layer_from_keras(spec)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _keras_add import keras_add  # noqa: F401 (fixture)
 
 from numcnn import optimizers
 from numcnn.models import Functional, Sequential, load_model
@@ -36,7 +35,6 @@ def test_sequential_keras_files_give_keras_predictions(stem):
     np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["y"], **TOLERANCE)
 
 
-@pytest.mark.usefixtures("keras_add")
 @pytest.mark.parametrize(
     ("name", "stem"), [("residual.keras", "residual"), ("keras2_functional.h5", "keras2_functional")]
 )

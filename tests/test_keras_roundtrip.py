@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _keras_add import keras_add  # noqa: F401 (fixture)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_keras_config import without_sharing
@@ -31,7 +30,6 @@ def member(path, name: str):
     return json.loads(data) if name.endswith(".json") else data
 
 
-@pytest.mark.usefixtures("keras_add")
 @pytest.mark.parametrize("name", FIXTURES)
 def test_numcnn_writes_the_files_keras_wrote(name, tmp_path):
     """A Keras file loaded in numcnn and saved again: the same config.json (compile config too), the same
@@ -147,7 +145,6 @@ def assert_same_model(a, b):
         assert a.optimizer.learning_rate == b.optimizer.learning_rate
 
 
-@pytest.mark.usefixtures("keras_add")
 @pytest.mark.parametrize("model_name", sorted(MODELS))
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
 def test_resuming_from_a_keras_file_equals_never_stopping(model_name, optimizer, tmp_path):

@@ -26,10 +26,6 @@ import numcnn  # noqa: E402
 from numcnn import layers  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-if getattr(numcnn.layers, "Add", None) is None:  # numcnn's merge layers are on another branch
-    from _keras_add import Add
-
-    numcnn.layers.Add = Add
 
 
 def images(n, size, seed):
