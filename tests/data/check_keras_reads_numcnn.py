@@ -12,7 +12,6 @@ without dropout, whose draws differ between the two libraries; for that one, Ker
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,8 +23,6 @@ import numpy as np  # noqa: E402
 
 import numcnn  # noqa: E402
 from numcnn import layers  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def images(n, size, seed):
