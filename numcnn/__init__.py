@@ -9,8 +9,10 @@ from numcnn import (
     activations,
     backend,
     callbacks,
+    config,
     constraints,
     datasets,
+    gradcheck,
     initializers,
     layers,
     losses,
@@ -18,24 +20,48 @@ from numcnn import (
     models,
     ops,
     optimizers,
+    preprocessing,
     regularizers,
+    saving,
     utils,
 )
-from numcnn.layers import Input
+from numcnn.graph import KerasTensor
+from numcnn.initializers import Initializer
+from numcnn.layers import Input, Layer
+from numcnn.losses import Loss
+from numcnn.metrics import Metric
 from numcnn.models import Model, Sequential, load_model
+from numcnn.optimizers import Optimizer
+from numcnn.regularizers import Regularizer
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """numcnn's version, as ``keras.version()``."""
+    return __version__
+
+
 __all__ = [
+    "Initializer",
     "Input",
+    "KerasTensor",
+    "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Optimizer",
+    "Regularizer",
     "Sequential",
     "load_model",
+    "version",
     "activations",
     "backend",
     "callbacks",
+    "config",
     "constraints",
     "datasets",
+    "gradcheck",
     "initializers",
     "layers",
     "losses",
@@ -43,7 +69,9 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "preprocessing",
     "regularizers",
+    "saving",
     "utils",
     "__version__",
 ]

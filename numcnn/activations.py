@@ -228,7 +228,13 @@ def get(identifier) -> ActivationFn:
 
 
 def serialize(fn: ActivationFn) -> str:
+    """An activation's name, the form Keras writes in a layer's config (``'relu'``)."""
     return fn.name
+
+
+def deserialize(config) -> ActivationFn:
+    """The inverse of :func:`serialize`: a name (or Keras' ``{'class_name': 'relu', ...}`` form)."""
+    return _REGISTRY.get(config)
 
 
 relu = _REGISTRY.lookup("relu")
@@ -258,3 +264,37 @@ sparse_sigmoid = _REGISTRY.lookup("sparse_sigmoid")
 squareplus = _REGISTRY.lookup("squareplus")
 swish = silu
 hard_swish = hard_silu
+
+__all__ = [
+    "ActivationFn",
+    "deserialize",
+    "get",
+    "serialize",
+    "celu",
+    "elu",
+    "exponential",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+]

@@ -280,4 +280,23 @@ def get(identifier):
     return None if identifier is None else _REGISTRY.get(identifier)
 
 
-__all__ = ["Initializer", "compute_fans", "serialize", "get", *(cls.__name__ for _, cls in _NAMED)]
+def deserialize(config):
+    """The inverse of :func:`serialize`: an initializer from ``{'class_name': ..., 'config': {...}}`` (or a name)."""
+    return _REGISTRY.get(config)
+
+
+# Keras' lower-case aliases of the classes: ``initializers.glorot_uniform(seed=1)`` is a GlorotUniform.
+constant, zeros, ones = Constant, Zeros, Ones
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
+lecun_normal, lecun_uniform, variance_scaling = LecunNormal, LecunUniform, VarianceScaling
+
+__all__ = [
+    "Initializer",
+    "compute_fans",
+    "serialize",
+    "deserialize",
+    "get",
+    *(cls.__name__ for _, cls in _NAMED),
+    *(name for name, _ in _NAMED),
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numcnn._checks import invalid
 from numcnn._registry import Registry
+from numcnn._registry import serialize as registry_serialize
 from numcnn.layers.activated import ActivatedLayer, KernelLayer
 from numcnn.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from numcnn.layers.augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
@@ -123,6 +124,13 @@ for _cls in (
     _REGISTRY.register(_cls)
 
 
+def serialize(layer: Layer) -> dict:
+    """``{"class_name": "Conv2D", "config": {...}}``: the form :func:`deserialize` reads."""
+    if not isinstance(layer, Layer):
+        raise invalid("layer", "a numcnn layer", layer, TypeError)
+    return registry_serialize(layer)
+
+
 def deserialize(spec: dict) -> Layer:
     """Rebuild a layer from ``{"class_name": "Conv2D", "config": {...}}`` (``get_config`` output)."""
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str):
@@ -206,4 +214,5 @@ __all__ = [
     "RepeatVector",
     "ZeroPadding1D",
     "deserialize",
+    "serialize",
 ]

@@ -1,11 +1,12 @@
 """Models, as in ``keras.models``: ``Model`` (functional or subclassed), ``Sequential``, and loading and
-rebuilding them: ``load_model``, ``model_from_config``, ``model_from_json``, ``clone_model``."""
+rebuilding them: ``load_model``, ``save_model``, ``model_from_config``, ``model_from_json``, ``clone_model``."""
 
 from numcnn.models.config import clone_model, model_from_config, model_from_json
 from numcnn.models.files import load_model
 from numcnn.models.functional import Functional
 from numcnn.models.model import Model
 from numcnn.models.sequential import Sequential
+from numcnn.saving import save_model
 
 __all__ = [
     "Functional",
@@ -15,4 +16,5 @@ __all__ = [
     "load_model",
     "model_from_config",
     "model_from_json",
+    "save_model",
 ]

@@ -13,7 +13,15 @@ the file for anything wrong in it.
 
 from __future__ import annotations
 
+import os
+
+from numcnn._checks import flag, invalid
 from numcnn.saving import formats
+
+
+def _refuse_existing(path: str, overwrite) -> None:
+    if not flag("overwrite", overwrite) and os.path.exists(path):
+        raise FileExistsError(f"Not saving to '{path}': the file exists and overwrite=False")
 
 
 def _keras_files():
@@ -26,10 +34,16 @@ def _keras_files():
 class FilesMixin:
     """``save``, ``save_weights`` and ``load_weights`` for models."""
 
-    def save(self, filepath) -> None:
+    def save(self, filepath, overwrite=True, zipped=None) -> None:
         """Write the architecture, compile settings, weights and optimizer state to ``filepath``: Keras 3's
-        ``.keras`` or numcnn's ``.npz``, chosen by the suffix; atomically."""
+        ``.keras`` or numcnn's ``.npz``, chosen by the suffix; atomically.
+
+        ``overwrite=False`` refuses an existing file with ``FileExistsError`` (Keras asks on the terminal;
+        numcnn never waits for input). ``zipped``: None or True; Keras' unzipped folder form is not written."""
         path, fmt = formats.file_format(filepath, "save")
+        if zipped is not None and not flag("zipped", zipped):
+            raise invalid("zipped", "None or True (numcnn writes the zipped .keras file only)", zipped)
+        _refuse_existing(path, overwrite)
         self._require_built("save")
         if fmt == formats.NPZ:
             from numcnn.saving.npz_model import save_npz
@@ -38,10 +52,12 @@ class FilesMixin:
         else:
             _keras_files().save_keras(self, path)
 
-    def save_weights(self, filepath) -> None:
+    def save_weights(self, filepath, overwrite=True) -> None:
         """Write the weights (and a compiled model's optimizer state) to ``filepath``: Keras 3's
-        ``.weights.h5`` or numcnn's ``.npz``, chosen by the suffix; atomically."""
+        ``.weights.h5`` or numcnn's ``.npz``, chosen by the suffix; atomically. ``overwrite`` as in
+        :meth:`save`."""
         path, fmt = formats.file_format(filepath, "save_weights")
+        _refuse_existing(path, overwrite)
         self._require_built("save_weights")
         if fmt == formats.NPZ:
             from numcnn.saving.npz_model import save_npz_weights
@@ -50,11 +66,14 @@ class FilesMixin:
         else:
             _keras_files().save_keras_weights(self, path)
 
-    def load_weights(self, filepath) -> None:
+    def load_weights(self, filepath, skip_mismatch=False) -> None:
         """Load the weights of a model of the same structure from ``filepath`` (``.npz``, ``.weights.h5``,
         ``.keras``, or Keras 2's ``.h5``), and the optimizer's state when the file has it and the model's
-        optimizer is of the same kind. Every array is checked before any weight changes."""
+        optimizer is of the same kind. Every array is checked before any weight changes: all or nothing, so
+        ``skip_mismatch=True`` is refused."""
         path, fmt = formats.file_format(filepath, "load_weights")
+        if flag("skip_mismatch", skip_mismatch):
+            raise invalid("skip_mismatch", "False (numcnn loads every weight or none)", skip_mismatch)
         self._require_built("load_weights")
         if fmt == formats.NPZ:
             from numcnn.saving.npz_model import load_npz_weights
@@ -77,8 +96,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     ``FileNotFoundError``, which is also a ``ValueError`` as in Keras). No code in a file is ever run:
     ``custom_objects`` is refused and ``safe_mode`` cannot be turned off.
     """
-    from numcnn._checks import flag, invalid
-
     if custom_objects:
         raise invalid("custom_objects", "None: numcnn rebuilds only its own classes", sorted(custom_objects))
     if not flag("safe_mode", safe_mode):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from numcnn._checks import invalid
 from numcnn._registry import Registry
 from numcnn._registry import serialize as registry_serialize
-from numcnn.optimizers import schedules
+from numcnn.optimizers import legacy, schedules
 from numcnn.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from numcnn.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from numcnn.optimizers.base import Optimizer
@@ -59,6 +59,7 @@ __all__ = [
     "Adamax",
     "Lion",
     "Ftrl",
+    "legacy",
     "schedules",
     "get",
     "serialize",

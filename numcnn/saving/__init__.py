@@ -29,6 +29,7 @@ import os  # noqa: F401
 
 import numpy as np  # noqa: F401
 
+from numcnn._checks import invalid
 from numcnn.saving.npz import (
     _META,  # noqa: F401
     FORMAT,
@@ -39,4 +40,74 @@ from numcnn.saving.npz import (
     write_archive,
 )
 
-__all__ = ["FORMAT", "VERSION", "ModelFileNotFoundError", "atomic_write", "read_archive", "write_archive"]
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002 (Keras' names)
+    """``keras.saving.load_model``: :func:`numcnn.models.load_model`."""
+    from numcnn.models.files import load_model as load
+
+    return load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None):
+    """``keras.saving.save_model``: ``model.save(filepath, overwrite, zipped)``."""
+    if not hasattr(model, "save"):
+        raise invalid("model", "a numcnn model", model, TypeError)
+    model.save(filepath, overwrite=overwrite, zipped=zipped)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """``keras.saving.save_weights``: ``model.save_weights(filepath, overwrite)``."""
+    if not hasattr(model, "save_weights"):
+        raise invalid("model", "a numcnn model", model, TypeError)
+    model.save_weights(filepath, overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """``keras.saving.load_weights``: ``model.load_weights(filepath, skip_mismatch)``."""
+    if not hasattr(model, "load_weights"):
+        raise invalid("model", "a numcnn model", model, TypeError)
+    model.load_weights(filepath, skip_mismatch=skip_mismatch)
+
+
+_REGISTERED: dict[str, type] = {}
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Keras' decorator for a custom class, accepted so scripts that define one run: it records the class
+    under ``'package>name'`` (see :func:`get_custom_objects`). numcnn never rebuilds a custom class from a file
+    (no code from a file runs), so a file naming one is still refused by name."""
+    if not isinstance(package, str) or not package:
+        raise invalid("package", "a non-empty string", package, TypeError)
+    if name is not None and not isinstance(name, str):
+        raise invalid("name", "None or a string", name, TypeError)
+
+    def register(cls):
+        if not isinstance(cls, type):
+            raise invalid("cls", "a class", cls, TypeError)
+        key = f"{package}>{name or cls.__name__}"
+        _REGISTERED[key] = cls
+        cls._registered_name = key
+        return cls
+
+    return register
+
+
+def get_custom_objects() -> dict[str, type]:
+    """The classes registered with :func:`register_keras_serializable` (a copy)."""
+    return dict(_REGISTERED)
+
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "ModelFileNotFoundError",
+    "atomic_write",
+    "get_custom_objects",
+    "load_model",
+    "load_weights",
+    "read_archive",
+    "register_keras_serializable",
+    "save_model",
+    "save_weights",
+    "write_archive",
+]

@@ -4,6 +4,7 @@
 and ``plot_model``/``model_to_dot`` (pydot: ``pip install 'numcnn[plot]'``).
 """
 
+from numcnn.backend import clear_session
 from numcnn.utils.dataset_utils import split_dataset
 from numcnn.utils.image_dataset import image_dataset_from_directory
 from numcnn.utils.image_utils import array_to_img, img_to_array, load_img, save_img
@@ -16,6 +17,7 @@ __all__ = [
     "PyDataset",
     "Sequence",
     "array_to_img",
+    "clear_session",
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
