@@ -70,6 +70,22 @@ def zip_bytes(members: list[Member], declared_count: int | None = None) -> bytes
     return out.getvalue()
 
 
+def overlapping(member: Member, names: list[str]) -> bytes:
+    """A zip whose directory lists ``member``'s one stored stream under each of ``names`` (each entry alone
+    is honest; together they declare ``len(names)`` times the bytes the file holds)."""
+    out = io.BytesIO()
+    out.write(zip_bytes([member]).split(b"PK\x01\x02")[0])  # the local header and the data, at offset 0
+    start = out.tell()
+    for name in names:
+        encoded = name.encode()
+        out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, member.flags, member.method, 0, 33, member.crc,
+                              len(member.data), member.size, len(encoded), 0, 0, 0, 0, 0, 0))  # fmt: skip
+        out.write(encoded)
+    size = out.tell() - start
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(names), len(names), size, start, 0))
+    return out.getvalue()
+
+
 def zeros_bomb_member(name: str = "x_train.npy", mib: int = 512) -> Member:
     """A ~0.5 MB deflated .npy member that inflates to ``mib`` MiB of zeros (its directory entry is honest).
 
