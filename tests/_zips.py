@@ -45,7 +45,8 @@ def npy_header(shape: tuple[int, ...], descr: str = "|u1", fortran: bool = False
 
 
 def zip_bytes(members: list[Member], declared_count: int | None = None) -> bytes:
-    """A zip holding ``members`` exactly as given; ``declared_count`` overrides the end record's count."""
+    """A zip holding ``members`` exactly as given; ``declared_count`` overrides the end record's count (past
+    0xFFFF, in a zip64 end record that the classic one points to, as zip64 writers do)."""
     out, central = io.BytesIO(), io.BytesIO()
     for m in members:
         name = m.name.encode()
@@ -59,7 +60,29 @@ def zip_bytes(members: list[Member], declared_count: int | None = None) -> bytes
     count = len(members) if declared_count is None else declared_count
     start = out.tell()
     out.write(central.getvalue())
+    if count > 0xFFFF:
+        record = out.tell()
+        out.write(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                              len(central.getvalue()), start))  # fmt: skip
+        out.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, record, 1))
+        count = 0xFFFF
     out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central.getvalue()), start, 0))
+    return out.getvalue()
+
+
+def overlapping(member: Member, names: list[str]) -> bytes:
+    """A zip whose directory lists ``member``'s one stored stream under each of ``names`` (each entry alone
+    is honest; together they declare ``len(names)`` times the bytes the file holds)."""
+    out = io.BytesIO()
+    out.write(zip_bytes([member]).split(b"PK\x01\x02")[0])  # the local header and the data, at offset 0
+    start = out.tell()
+    for name in names:
+        encoded = name.encode()
+        out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, member.flags, member.method, 0, 33, member.crc,
+                              len(member.data), member.size, len(encoded), 0, 0, 0, 0, 0, 0))  # fmt: skip
+        out.write(encoded)
+    size = out.tell() - start
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(names), len(names), size, start, 0))
     return out.getvalue()
 
 

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
-from _zips import Member, deflated, npy_bytes, npy_header, stored, zeros_bomb, zip_bytes
+from _zips import Member, deflated, npy_bytes, npy_header, overlapping, stored, zeros_bomb, zeros_bomb_member, zip_bytes
 
 from numcnn import _archive
 from numcnn._archive import ArchiveError, ArrayHeader, Limits, member_names, open_npz
@@ -121,7 +121,7 @@ def test_two_members_of_one_name_are_refused(never_inflates):
 def test_too_many_members_are_refused_before_the_directory_is_parsed(monkeypatch):
     data = zip_bytes([stored(f"{i}.npy", npy_bytes(np.zeros(1))) for i in range(5)])
     parsed = []
-    monkeypatch.setattr(_archive.zipfile, "ZipFile", lambda *a, **k: parsed.append(1))
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: parsed.append(1))
     with pytest.raises(ArchiveError, match="5 members, expected at most 4"):
         open_npz(data, Limits(max_members=4))
     lying = zip_bytes([stored("a.npy", npy_bytes(np.zeros(1)))], declared_count=60_000)
@@ -143,6 +143,35 @@ def test_too_many_members_are_refused_before_the_directory_is_parsed(monkeypatch
 def test_members_numcnn_never_writes_are_refused(member, match, never_inflates):
     with pytest.raises(ArchiveError, match=match):
         open_npz(zip_bytes([member]))
+
+
+def test_names_leaving_the_archive_are_refused(never_inflates):
+    for name in ("../x.npy", "a/../../x.npy", "/etc/x.npy", "\\x.npy"):
+        with pytest.raises(ArchiveError, match=r"escape\.npz: member .* leaves the archive"):
+            open_npz(zip_bytes([stored(name, npy_bytes(np.zeros(1)))]), name="escape.npz")
+
+
+def test_a_bomb_member_beside_a_large_honest_one_is_refused_by_its_own_ratio(bomb, never_inflates):
+    """All members together stay within 100 times the file's size; the bomb alone does not."""
+    honest = stored("images.npy", npy_bytes(np.zeros(6 << 20, np.uint8)))  # 6 MiB stored as it is
+    data = zip_bytes([honest, zeros_bomb_member("x.npy", 512)])
+    with pytest.raises(ArchiveError, match=r"member 'x\.npy' declares 536871040 bytes \(more than 100 times the"):
+        open_npz(data)
+
+
+def test_members_sharing_one_stream_are_refused_by_the_total_ratio(never_inflates):
+    """Each directory entry is honest (stored, 1:1); 200 of them name the same 1 MiB: the overlap bomb."""
+    data = overlapping(stored("w.npy", npy_bytes(np.zeros(1 << 20, np.uint8))), [f"w{i}.npy" for i in range(200)])
+    assert len(data) < (1 << 20) + 20_000
+    with pytest.raises(ArchiveError, match=r"members declare 209740800 bytes in all from a 10\d{5}-byte file"):
+        open_npz(data)
+
+
+def test_a_count_the_file_cannot_hold_is_refused_before_the_directory_is_parsed(monkeypatch):
+    lying = zip_bytes([stored("a.npy", npy_bytes(np.zeros(1)))], declared_count=60_000)
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: pytest.fail("the directory was parsed"))
+    with pytest.raises(ArchiveError, match=r"declares 60000 members, more than a \d+-byte file can hold"):
+        open_npz(lying)
 
 
 def test_truncated_and_non_zip_files_are_refused(tmp_path):

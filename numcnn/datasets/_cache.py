@@ -128,15 +128,13 @@ def read_npz(source, layout: Layout, name: str) -> dict[str, np.ndarray]:
     with _archive.open_npz(source, limits, name=name) as npz:
         if set(npz.names()) != set(layout) or len(npz.names()) != len(layout):
             received = ", ".join(npz.names())
-            raise _archive.ArchiveError(f"{name}: expected arrays {', '.join(layout)}, received {received}")
+            raise npz.error(f"expected arrays {', '.join(layout)}, received {received}")
         headers = npz.headers()
         for key, (dtype, shape) in layout.items():
             header = headers.get(key)
             if header is None or header.dtype != np.dtype(dtype) or header.shape != tuple(shape):
                 found = "raw bytes" if header is None else f"a {header.dtype} array of shape {header.shape}"
-                raise _archive.ArchiveError(
-                    f"{name}: {key}: expected a {np.dtype(dtype)} array of shape {tuple(shape)}, found {found}"
-                )
+                raise npz.error(f"{key}: expected a {np.dtype(dtype)} array of shape {tuple(shape)}, found {found}")
         return {key: np.ascontiguousarray(npz.read(key, dtype=d, shape=s)) for key, (d, s) in layout.items()}
 
 

@@ -10,7 +10,7 @@ importing ``numcnn.saving`` never needs h5py:
 
 - file level: :mod:`~numcnn.saving.keras_zip` (the ``.keras`` zip), :mod:`~numcnn.saving.keras_weights`
   (Keras 3's weights HDF5), :mod:`~numcnn.saving.legacy_h5` (Keras 2's ``.h5``), over the bounded readers
-  :mod:`~numcnn.saving._h5` and :mod:`~numcnn.saving._zip`;
+  :mod:`~numcnn.saving._h5` and :mod:`numcnn._zip`;
 - config level: :mod:`~numcnn.saving.keras_model` (Sequential / Functional, the graph as tuples),
   :mod:`~numcnn.saving.keras_config` (layers), :mod:`~numcnn.saving.keras_objects` (initializers,
   regularizers, constraints, activations, dtype policies), :mod:`~numcnn.saving.keras_compile` (optimizers,

@@ -1,7 +1,7 @@
 """Models to and from Keras' files: the ``.keras`` zip and the ``.weights.h5`` of Keras 3, and Keras 2's legacy
 ``.h5`` (read only), behind ``model.save``, ``numcnn.models.load_model``, ``save_weights`` and ``load_weights``.
 
-Loading never trusts the file: the readers are bounded (:mod:`numcnn.saving._h5`, :mod:`numcnn.saving._zip`),
+Loading never trusts the file: the readers are bounded (:mod:`numcnn.saving._h5`, :mod:`numcnn._zip`),
 the model is planned from the config and its weight shapes compared with the file's datasets before the model
 is built (:mod:`numcnn.saving.keras_build`), every array is checked before any weight is written, and nothing
 named in a file runs. Keras 3 matches weights by path (the model's structure, not layer names); Keras 2's

@@ -4,11 +4,14 @@ Keras 3 writes the three members uncompressed (``ZIP_STORED``), in that order, a
 ``config.json`` and the weights (``metadata.json`` may be missing or wrong; other members are ignored and
 a duplicate name silently wins by being last). numcnn is stricter before it inflates a byte:
 
-- the file is at most ``ZipLimits.max_file_bytes`` and is read into memory once;
-- at most ``ZipLimits.max_members`` members, each name unique, one of the three above (``assets/`` and
-  Keras' ``model.weights.npz`` variant are refused by name), none encrypted, stored or deflated only;
-- each member declares at most its own cap and at most ``max_ratio`` times its compressed size, and is
-  read back to exactly its declared size (a member that inflates past it is refused mid-way);
+- the zip is read by :class:`numcnn._zip.ZipReader`, the checked reader of every numcnn archive: the file
+  at most ``ZipLimits.max_file_bytes``, at most ``ZipLimits.max_members`` members (counted before the
+  directory is parsed), each name unique and inside the archive, none encrypted, stored or deflated only;
+- the names: one of the three above (``assets/`` and Keras' ``model.weights.npz`` variant are refused by
+  name), ``config.json`` and ``model.weights.h5`` present;
+- each member declares at most its own cap and at most ``max_ratio`` times its compressed size (all of
+  them at most ``max_ratio`` times the file's size), and is read back in bounded pieces to exactly its
+  declared size (a member that inflates past it is refused mid-way);
 - the JSON members are parsed with their nesting bounded.
 
 ``assets/`` would only hold files of layers numcnn does not have (e.g. text vectorization vocabularies).
@@ -22,11 +25,12 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 
 from numcnn._checks import file_path
+from numcnn._zip import Limits, ZipReader
 from numcnn.saving._h5 import parse_json
-from numcnn.saving._zip import checked_members, read_member
-from numcnn.saving.npz import ModelFileNotFoundError, atomic_write
+from numcnn.saving.npz import MODEL_WORDING, ModelFileNotFoundError, atomic_write
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -63,26 +67,17 @@ def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
     path = file_path("filepath", path)
     if not os.path.isfile(path):
         raise ModelFileNotFoundError(f"No model file at '{path}'")
-
-    def error(problem: str) -> ValueError:
-        return ValueError(f"Cannot load '{path}' as a .keras file: {problem}")
-
-    size = os.path.getsize(path)
-    if size > limits.max_file_bytes:
-        raise error(f"it is {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
-    with open(path, "rb") as f:
-        data = f.read(size + 1)  # not the cap: read(n) allocates n bytes before reading
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise error(f"it is not a zip archive ({err})") from None
-    with archive:
-        infos = checked_members(archive, error, _cap_of(limits, error), limits.max_members, limits.max_ratio)
-        members = {name: bytes(read_member(archive, info, error)) for name, info in infos.items()}
-    if CONFIG not in members:
-        raise error(f"it has no '{CONFIG}'")
-    if WEIGHTS not in members:
-        raise error(f"it has no '{WEIGHTS}'")
+    caps = Limits(
+        max_file_bytes=limits.max_file_bytes,
+        max_members=limits.max_members,
+        max_total_bytes=limits.max_file_bytes,  # Keras stores its members: they are about the file's size
+        max_ratio=limits.max_ratio,
+    )
+    context = f"Cannot load '{path}' as a .keras file"
+    member_caps = partial(_member_caps, limits)
+    with ZipReader(path, caps, context=context, wording=MODEL_WORDING, member_caps=member_caps) as archive:
+        members = {name: bytes(archive.read_member(name)) for name in archive.members()}
+        error = archive.error
     config = _json(members[CONFIG], CONFIG, error)
     if not isinstance(config, dict):
         raise error(f"'{CONFIG}' holds a JSON {type(config).__name__}, not an object")
@@ -94,17 +89,19 @@ def read_keras(path, limits: ZipLimits = ZIP_LIMITS) -> KerasArchive:
     return KerasArchive(config=config, metadata=metadata, weights=members[WEIGHTS])
 
 
-def _cap_of(limits: ZipLimits, error):
-    def cap(name: str) -> int:
+def _member_caps(limits: ZipLimits, names: list[str], error) -> dict[str, int]:
+    """Each member's byte cap; the names a ``.keras`` file may not hold, or must, refused by name."""
+    for name in names:
         if name.startswith("assets/") or name == "assets":
             raise error(f"it holds '{name}': layer assets belong to layers numcnn does not have")
         if name == "model.weights.npz":
             raise error("its weights are in Keras' .npz variant (weights_format='npz'); save them as h5")
         if name not in (CONFIG, METADATA, WEIGHTS):
             raise error(f"unexpected member '{name}' (a .keras file holds {CONFIG}, {METADATA}, {WEIGHTS})")
-        return limits.max_weights_bytes if name == WEIGHTS else limits.max_json_bytes
-
-    return cap
+    for name in (CONFIG, WEIGHTS):
+        if name not in names:
+            raise error(f"it has no '{name}'")
+    return {name: limits.max_weights_bytes if name == WEIGHTS else limits.max_json_bytes for name in names}
 
 
 def _json(data: bytes, name: str, error):

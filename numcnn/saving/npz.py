@@ -5,27 +5,26 @@ weight (``weight:<i>``, in ``get_weights`` order) and per optimizer slot (``opti
 format version 1 name their weights ``"003:conv2d_2/kernel"``. Files are written to a temporary file in the
 same folder, flushed, fsynced and ``os.replace``d, so a crash at any point leaves the old file or the new one.
 
-Reading treats the file as hostile (:class:`NpzArchive`): the zip directory is checked first (member names,
-count, declared sizes, see :mod:`numcnn.saving._zip`), then the metadata is read, then only the ``.npy``
-header of each array (its dtype and shape, which must account for exactly the member's declared size), so
-that a caller can compare every shape with what the config implies before any array is inflated. Object
-arrays are refused from their header: nothing is ever unpickled.
+Reading treats the file as hostile (:class:`NpzArchive`, on :mod:`numcnn._archive`, the reader data caches
+use too): the zip directory is checked first (member names, count, declared sizes, see :mod:`numcnn._zip`),
+then only the ``.npy`` header of each array (its dtype and shape, which must account for exactly the
+member's declared size), then the metadata is read, so that a caller can compare every shape with what the
+config implies before any array is inflated. Object arrays are refused from their header: nothing is ever
+unpickled.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from numcnn import _files
+from numcnn._archive import ArchiveError, Limits, open_npz
 from numcnn._checks import check_allocation, file_path
-from numcnn.saving._zip import checked_members, read_member, read_prefix
 
 FORMAT = "numcnn.model"
 VERSION = 1
@@ -69,23 +68,38 @@ class NpzLimits:
 
 NPZ_LIMITS = NpzLimits()
 
-
-@dataclass(frozen=True)
-class ArrayHeader:
-    """What an ``.npy`` member declares: ``shape``, ``dtype`` (native order) and where its data starts."""
-
-    shape: tuple[int, ...]
-    dtype: np.dtype
-    fortran_order: bool
-    offset: int
+# How model files (numcnn's .npz and Keras' .keras) have always phrased these problems, after
+# "Cannot load '<path>' as a ... file: "; the others read as numcnn._zip and numcnn._archive word them.
+_DECLARES = (
+    "the member {member!r} declares {size:,} bytes from {stored:,} stored (at most {limit:,} bytes and {ratio:g}:1 "
+    "allowed)"
+)
+MODEL_WORDING = {
+    "count": "it has {count} members, more than {limit}",
+    "duplicate": "it holds two members named {member!r}",
+    "member_bytes": _DECLARES,
+    "member_ratio": _DECLARES,
+    "damaged": "the member {member!r} cannot be read ({reason})",
+    "length": "the member {member!r} holds other than the {size:,} bytes it declares",
+    "dtype": "its entry {array!r} is not a numeric array (dtype {dtype}: pickled or structured data)",
+    "header_size": (
+        "its entry {array!r} declares shape {shape} of {dtype} ({nbytes:,} bytes), but the member holds "
+        "{data_bytes:,} data bytes"
+    ),
+}
 
 
 class NpzArchive:
     """A numcnn ``.npz``, opened and checked, with nothing but its metadata and headers read yet.
 
     ``meta`` is the parsed metadata (format and version checked); ``headers`` maps each array's name
-    (``'weight:0'``) to its :class:`ArrayHeader`. ``read(name)`` inflates one array. Every problem raises
-    ``ValueError`` naming the file (a missing file: :class:`ModelFileNotFoundError`). Use as a context manager.
+    (``'weight:0'``) to its :class:`~numcnn._archive.ArrayHeader`. ``read(name)`` inflates one array. Every
+    problem raises ``ValueError`` naming the file (a missing file: :class:`ModelFileNotFoundError`). Use as a
+    context manager.
+
+    The archive is read by :func:`numcnn._archive.open_npz` (the zip's directory, then the ``.npy`` headers);
+    on top of its checks: only numcnn's member names (``__numcnn__`` present), numeric arrays, and all of
+    them together small enough for this machine's memory.
     """
 
     def __init__(self, path, limits: NpzLimits = NPZ_LIMITS):
@@ -93,28 +107,29 @@ class NpzArchive:
         self.limits = limits
         if not os.path.isfile(path):
             raise ModelFileNotFoundError(f"No model file at '{path}'")
-        size = os.path.getsize(path)
-        if size > limits.max_file_bytes:
-            raise self.error(f"it is {size:,} bytes, more than the {limits.max_file_bytes:,} allowed")
         with open(path, "rb") as f:
             if f.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
                 raise self.error("it is a single .npy array, not an .npz archive")
+        caps = Limits(
+            max_file_bytes=limits.max_file_bytes,
+            max_members=limits.max_members,
+            max_total_bytes=limits.max_file_bytes,  # np.savez stores: the arrays are about the file's size
+            max_ratio=limits.max_ratio,
+            max_header_bytes=limits.max_header_bytes,
+            max_json_bytes=limits.max_meta_bytes,
+        )
+        self._npz = open_npz(path, caps, context=self.context, wording=MODEL_WORDING, member_caps=self._caps)
         try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-            raise self.error(f"it is not an .npz (zip) archive ({type(err).__name__}: {err})") from None
-        try:
-            if f"{_META}.npy" not in self._zip.namelist():
-                raise self.error("it has no numcnn metadata")
-            self._infos = checked_members(self._zip, self.error, self._cap, limits.max_members, limits.max_ratio)
-            headers = {name[: -len(".npy")]: self._header(info) for name, info in self._infos.items()}
-            check_allocation(
-                f"Cannot load '{path}'", (sum(h.dtype.itemsize * _count(h.shape) for h in headers.values()),), 1
-            )
-            self.meta = self._metadata(headers.pop(_META))
+            headers = self._npz.headers()
+            for name, header in headers.items():
+                if name != _META and header.dtype.kind not in "biuf":
+                    raise self.error(f"its entry {name!r} is not a numeric array (dtype {header.dtype})")
+            check_allocation(f"Cannot load '{path}'", (sum(h.nbytes for h in headers.values()),), 1)
+            self.meta = self._metadata()
+            del headers[_META]
             self.headers = headers
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
 
     def __enter__(self) -> NpzArchive:
@@ -124,48 +139,27 @@ class NpzArchive:
         self.close()
 
     def close(self) -> None:
-        self._zip.close()
+        if hasattr(self, "_npz"):
+            self._npz.close()
 
-    def error(self, problem: str) -> ValueError:
-        return ValueError(f"Cannot load '{self.path}' as a numcnn model file: {problem}")
+    @property
+    def context(self) -> str:
+        return f"Cannot load '{self.path}' as a numcnn model file"
 
-    def _cap(self, name: str) -> int:
-        if not _MEMBER.fullmatch(name):
-            raise self.error(f"unexpected member {name!r} (a numcnn file holds {_META}, weight:<i>, optimizer:…)")
-        return self.limits.max_meta_bytes if name == f"{_META}.npy" else self.limits.max_array_bytes
+    def error(self, problem: str) -> ArchiveError:
+        return ArchiveError(f"{self.context}: {problem}")
 
-    def _header(self, info: zipfile.ZipInfo) -> ArrayHeader:
-        """The member's ``.npy`` header, read from its first bytes only, checked against its declared size."""
-        name = info.filename[: -len(".npy")]
-        head = io.BytesIO(read_prefix(self._zip, info, self.limits.max_header_bytes, self.error))
-        try:
-            version = np.lib.format.read_magic(head)
-            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran_order, dtype = reader(head, max_header_size=self.limits.max_header_bytes)
-        except (ValueError, TypeError, SyntaxError, EOFError, OverflowError) as err:
-            raise self.error(f"its entry {name!r} is not an .npy array ({type(err).__name__}: {err})") from None
-        text = name == _META and dtype.kind == "U" and shape == ()
-        if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-            raise self.error(f"its entry {name!r} is not a numeric array (dtype {dtype}: pickled or structured data)")
-        if not text and dtype.kind not in "biuf":
-            raise self.error(f"its entry {name!r} is not a numeric array (dtype {dtype})")
-        declared = head.tell() + dtype.itemsize * _count(shape)
-        if declared != info.file_size:
-            raise self.error(
-                f"its entry {name!r} declares shape {shape} of {dtype} ({declared:,} bytes with its header), "
-                f"but the member holds {info.file_size:,} bytes"
-            )
-        return ArrayHeader(tuple(int(d) for d in shape), dtype, bool(fortran_order), head.tell())
+    def _caps(self, names: list[str], error) -> dict[str, int]:
+        if f"{_META}.npy" not in names:
+            raise error("it has no numcnn metadata")
+        for name in names:
+            if not _MEMBER.fullmatch(name):
+                raise error(f"unexpected member {name!r} (a numcnn file holds {_META}, weight:<i>, optimizer:…)")
+        meta, arrays = self.limits.max_meta_bytes, self.limits.max_array_bytes
+        return {name: meta if name == f"{_META}.npy" else arrays for name in names}
 
-    def _metadata(self, header: ArrayHeader) -> dict:
-        if header.dtype.kind != "U" or header.shape != ():
-            raise self.error(f"its metadata is not a JSON string (dtype {header.dtype}, shape {header.shape})")
-        data = read_member(self._zip, self._infos[f"{_META}.npy"], self.error)
-        try:
-            text = str(np.frombuffer(data, header.dtype, 1, header.offset)[0])
-            meta = json.loads(text)
-        except (ValueError, RecursionError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-            raise self.error(f"its metadata is not valid JSON ({type(err).__name__}: {str(err)[:200]})") from None
+    def _metadata(self) -> dict:
+        meta = self._npz.read_json(_META, max_bytes=self.limits.max_meta_bytes)
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             found = meta.get("format") if isinstance(meta, dict) else f"a JSON {type(meta).__name__}"
             raise ValueError(f"Cannot load '{self.path}' as a numcnn model file: unknown format {found!r}")
@@ -182,19 +176,10 @@ class NpzArchive:
             raise self.error(f"it has no entry {name!r}")
         if shape is not None and tuple(shape) != header.shape:
             raise self.error(f"its entry {name!r} has shape {header.shape}, expected {tuple(shape)}")
-        data = read_member(self._zip, self._infos[f"{name}.npy"], self.error)
-        flat = np.frombuffer(data, header.dtype, _count(header.shape), header.offset)
-        array = flat.reshape(header.shape, order="F" if header.fortran_order else "C")
-        if not header.dtype.isnative:
-            array = array.astype(header.dtype.newbyteorder("="))
+        array = self._npz.read(name)
+        if not array.dtype.isnative:
+            array = array.astype(array.dtype.newbyteorder("="))
         return array
-
-
-def _count(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
