@@ -97,7 +97,9 @@ def _spec(spec, what="layer") -> dict:
     return spec
 
 
-def _layer_from_spec(spec, depth):
+def layer_from_spec(spec, depth: int = 0):
+    """A layer (or nested model, or recorded op) rebuilt from its ``{"class_name", "config"}`` entry in a model
+    config; ``depth`` counts the models around it, so a file cannot nest without bound."""
     if spec["class_name"] in ("Sequential", "Functional", "Model"):
         return model_from_config(spec, depth + 1)
     if spec["class_name"] == _OPERATION:
@@ -123,7 +125,7 @@ def _sequential_from_config(config: dict, depth: int):
     if input_shape is not None:
         model.add(layers_module.Input(shape=tuple(input_shape)))
     for spec in specs:
-        model.add(_layer_from_spec(spec, depth))
+        model.add(layer_from_spec(spec, depth))
     return model
 
 
@@ -140,7 +142,7 @@ def _functional_from_config(config: dict, depth: int):
         name = entry.get("name") or entry.get("config", {}).get("name")
         if not isinstance(name, str) or name in made:
             raise ValueError(f"Invalid model config: layer names must be unique strings. Received: {name!r}")
-        layer = _layer_from_spec(entry, depth)
+        layer = layer_from_spec(entry, depth)
         made[name] = layer
         if isinstance(layer, layers_module.InputLayer):
             outputs[(name, 0)] = [layer.output]

@@ -59,7 +59,7 @@ class NpzLimits:
     """Caps on what an ``.npz`` may make numcnn read."""
 
     max_file_bytes: int = 64 << 30
-    max_members: int = 1_000_000
+    max_members: int = 100_000  # weights, optimizer slots and metadata; a directory this size parses in ~50 MB
     max_meta_bytes: int = 256 << 20  # the JSON as a NumPy unicode array: 4 bytes a character
     max_array_bytes: int = 16 << 30
     max_ratio: int = 200  # np.savez stores (1:1); deflated weights shrink ~1.1:1

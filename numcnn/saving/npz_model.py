@@ -163,9 +163,9 @@ def npz_model_spec(config) -> ModelSpec:
 
 def _make_layer(spec: dict):
     """A layer of numcnn's own config, as ``model_from_config`` makes it (recorded ops too, where numcnn has them)."""
-    from numcnn.models.config import _layer_from_spec
+    from numcnn.models.config import layer_from_spec
 
-    return _layer_from_spec(spec, 0)
+    return layer_from_spec(spec, 0)
 
 
 def load_npz(path: str, compile: bool = True):  # noqa: A002 (Keras' argument name)
