@@ -108,21 +108,6 @@ def test_more_than_a_thousand_weights_come_back_in_their_layers(tmp_path):
     assert [int(w[0]) for w in loaded.get_weights()] == list(range(1, 1013))
 
 
-def _bn_refuses_negative_variance() -> bool:
-    layer = layers.BatchNormalization()
-    layer.build((None, 2))
-    try:
-        layer.set_weights([np.ones(2), np.zeros(2), np.zeros(2), -np.ones(2)])
-    except ValueError:
-        return True
-    return False
-
-
-@pytest.mark.xfail(
-    not _bn_refuses_negative_variance(),
-    reason="BatchNormalization.set_weights refuses a negative moving_variance on the layers branch (issue 12 item 5)",
-    strict=True,
-)
 @pytest.mark.parametrize("suffix", [".npz", ".keras"])
 def test_a_negative_moving_variance_in_a_file_is_refused(tmp_path, suffix):
     model = Sequential([layers.Input((3,)), layers.BatchNormalization()])
