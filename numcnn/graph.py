@@ -208,6 +208,9 @@ class Node:
         self.as_list = as_list
         self.training = training
         self.outputs: list[KerasTensor] = []
+        inbound = getattr(layer, "_inbound_nodes", None)
+        if inbound is not None:  # the layer's calls, first first: Keras' ``layer.output`` is the first one's
+            inbound.append(self)
 
     @property
     def parents(self) -> list[Node]:

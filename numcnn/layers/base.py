@@ -126,6 +126,7 @@ class Layer:
         self.built = False
         self.input_shape = None
         self.output_shape = None
+        self._inbound_nodes: list = []  # graph.Node records each symbolic call here
 
     @property
     def trainable(self) -> bool:
@@ -283,6 +284,25 @@ class Layer:
         node.outputs = [graph.KerasTensor(s, self.dtype.name, node, i) for i, s in enumerate(outputs)]
         return node.outputs if isinstance(out_shape, list) else node.outputs[0]
 
+    def _first_node(self, what: str):
+        nodes = [node for node in self._inbound_nodes if node.outputs]
+        if not nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return nodes[0]
+
+    @property
+    def output(self):
+        """The KerasTensor(s) the layer's first call on KerasTensors gave (Keras 3: the first call, for a
+        shared layer); ``AttributeError`` if it was never called on one. For ``Model(inputs, layer.output)``."""
+        outputs = self._first_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    @property
+    def input(self):
+        """The KerasTensor(s) the layer's first call on KerasTensors read (a list for a merge layer)."""
+        node = self._first_node("input")
+        return list(node.inputs) if node.as_list or len(node.inputs) != 1 else node.inputs[0]
+
     def forward(self, x, training=False):
         raise NotImplementedError
 
@@ -298,6 +318,21 @@ class Layer:
     @property
     def weights(self) -> list[np.ndarray]:
         return [*self.params.values(), *self.state.values()]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The weights ``fit`` updates: none while the layer is frozen (``trainable = False``), as in Keras."""
+        return list(self.params.values()) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        """The weights ``fit`` leaves alone (moving statistics; every weight of a frozen layer)."""
+        return list(self.state.values()) if self.trainable else self.weights
+
+    # Keras 3's names for the same lists (its variables are Variable objects; numcnn's are the arrays)
+    variables = property(lambda self: self.weights)
+    trainable_variables = property(lambda self: self.trainable_weights)
+    non_trainable_variables = property(lambda self: self.non_trainable_weights)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights in Keras order (e.g. ``[kernel, bias]``)."""

@@ -51,7 +51,11 @@ class InputLayer(Layer):
         self.build((None, *shape))
         node = _InputNode(self, [], as_list=False)
         node.outputs = [graph.KerasTensor((self.batch_size, *shape), self.input_dtype, node, 0, name=self.name)]
-        self.output = node.outputs[0]
+
+    @property
+    def input(self):
+        """An InputLayer reads nothing: its input is its own tensor, ``output``."""
+        return self.output
 
     def forward(self, x, training=False):
         return x

@@ -119,6 +119,23 @@ class Model(TrainingMixin, FilesMixin, Layer):
         return list(self.graph_for(False)[1]) if self._traces else None
 
     @property
+    def input(self):
+        """The model's input KerasTensor(s), as given to ``Model(inputs, outputs)`` (Keras' ``model.input``)."""
+        self._require_graph("input")
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The model's output KerasTensor(s), as given to ``Model(inputs, outputs)`` (Keras' ``model.output``;
+        Keras 3 gives a Sequential's only once it was called on a tensor, numcnn once it is built)."""
+        self._require_graph("output")
+        return self._outputs_struct
+
+    def _require_graph(self, what: str) -> None:
+        if not self._traces:
+            raise AttributeError(f"The model {self.name} is not built yet and thus has no defined {what}.")
+
+    @property
     def input_shape(self):
         shapes = [t.shape for t in self.inputs] if self._traces else None
         return shapes if shapes is None or len(shapes) > 1 else shapes[0]
@@ -241,6 +258,17 @@ class Model(TrainingMixin, FilesMixin, Layer):
 
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.leaf_layers())
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """Every layer's trainable weights, in weight order; none while the model is frozen."""
+        return [w for layer in self.leaf_layers() for w in layer.trainable_weights] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self.leaf_layers() for w in layer.non_trainable_weights]
 
     @property
     def trainable(self) -> bool:

@@ -119,9 +119,15 @@ class Sequential(Model):
             self._plans.clear()
             self._structure += 1
             return
+        # Each rebuild calls every layer again: forget the calls of the last one, so that a layer's
+        # ``output`` (its first call's) is a tensor of the model's current graph.
+        for node in self.__dict__.get("_chain", []):
+            node.layer._inbound_nodes = [n for n in node.layer._inbound_nodes if n is not node]
+        self._chain = []
         x = self._input_layer.output
         for layer in self._stack:
             x = layer(x)
+            self._chain.append(graph.flatten(x)[0].node)
         self._set_graph(self._input_layer.output, x)
 
     def _build_state(self):
