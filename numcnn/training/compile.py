@@ -45,6 +45,12 @@ class Compiled:
         self.losses = [None if spec is None else self._resolve_loss(spec) for spec in self.loss_specs]
         if all(loss is None for loss in self.losses):
             raise invalid("loss", f"a loss for at least one of the outputs {self.output_names}", loss)
+        if isinstance(loss_weights, (list, tuple)) and len(loss_weights) != len(self.output_names):
+            raise invalid(
+                "loss_weights",
+                f"a list of {len(self.output_names)} numbers, one per output {self.output_names}, or a dict",
+                f"{len(loss_weights)} entries",
+            )
         weights = _per_output(1.0 if loss_weights is None else loss_weights, self.output_names, "loss_weights", 1.0)
         for w in weights:
             if isinstance(w, bool) or not isinstance(w, (int, float, np.number)) or not np.isfinite(w):
@@ -133,14 +139,30 @@ class Compiled:
             grads.append(g)
         return grads
 
-    def metric_names(self) -> list[str]:
-        """The log keys of the metrics, in order: ``accuracy``, or ``<output>_accuracy`` with several outputs."""
+    def named_metrics(self) -> list[tuple[str, object]]:
+        """``(log key, metric)`` in Keras 3's order and names: every output's metrics, then every output's
+        weighted metrics; ``accuracy``, or ``<output>_accuracy`` with several outputs. A key already taken
+        gets ``_1``, ``_2``, … (a weighted metric first becomes ``weighted_<name>``), so no metric hides another."""
         prefix = len(self.output_names) > 1
-        return [
-            f"{name}_{metric.name}" if prefix else metric.name
-            for name, objects in zip(self.output_names, self.metrics or [])
-            for metric, _ in objects
-        ]
+        taken, out = {}, []
+        for weighted_pass in (False, True):
+            for output, objects in zip(self.output_names, self.metrics or []):
+                for metric, weighted in objects:
+                    if weighted != weighted_pass:
+                        continue
+                    key = f"{output}_{metric.name}" if prefix else metric.name
+                    if key in taken and weighted:
+                        key = f"{output}_weighted_{metric.name}" if prefix else f"weighted_{metric.name}"
+                    if key in taken:
+                        taken[key] += 1
+                        key = f"{key}_{taken[key] - 1}"
+                    taken.setdefault(key, 1)
+                    out.append((key, metric))
+        return out
+
+    def metric_names(self) -> list[str]:
+        """The log keys of the metrics, in order (see ``named_metrics``)."""
+        return [key for key, _ in self.named_metrics()]
 
     def loss_names(self) -> list[str]:
         """``loss``, then ``<output>_loss`` for each output with a loss when there are several outputs."""
@@ -149,9 +171,7 @@ class Compiled:
         return ["loss"] + [f"{n}_loss" for n, loss in zip(self.output_names, self.losses) if loss is not None]
 
     def metric_results(self) -> dict[str, float]:
-        names = self.metric_names()
-        values = [float(m.result()) for objects in self.metrics or [] for m, _ in objects]
-        return dict(zip(names, values))
+        return {key: float(metric.result()) for key, metric in self.named_metrics()}
 
     def reset_metrics(self) -> None:
         for objects in self.metrics or []:

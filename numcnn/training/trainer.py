@@ -41,6 +41,16 @@ def deferred_interrupt():
             signal.raise_signal(signal.SIGINT)
 
 
+def _provisional_names(loss) -> list[str]:
+    """Output names to check ``compile``'s arguments against before a subclassed model is built and its
+    outputs are known: one per loss of a list (``loss=("mse", "mse")`` for two outputs), a dict's keys."""
+    if isinstance(loss, dict) and loss:
+        return list(loss)
+    if isinstance(loss, (list, tuple)) and len(loss) > 1:
+        return [f"output_{i}" for i in range(1, len(loss) + 1)]
+    return ["output"]
+
+
 class StepsMixin:
     """compile, the steps, and the ``*_on_batch`` calls; the model provides its graph, plan, weights and ``build``."""
 
@@ -56,8 +66,9 @@ class StepsMixin:
         unknown = sorted(set(kwargs) - ignored)
         if unknown:
             raise TypeError(f"compile() got unexpected keyword argument(s): {', '.join(unknown)}")
-        names = self.output_names if self.built else ["output"]
+        names = self.output_names if self.built else _provisional_names(loss)
         compiled = Compiled(names, loss, loss_weights, metrics, weighted_metrics)
+        self._compile_request = (loss, loss_weights, metrics, weighted_metrics)
         resolved_optimizer = None if optimizer is None else optimizers.get(optimizer)
         self._compiled, self.optimizer = compiled, resolved_optimizer
         self._compile_args = {
@@ -81,6 +92,11 @@ class StepsMixin:
             return []
         return self._compiled.loss_names() + self._compiled.metric_names()
 
+    def reset_metrics(self) -> None:
+        """Start every compiled metric afresh (Keras' ``model.reset_metrics()``, for hand-written loops)."""
+        if self.compiled:
+            self._compiled.reset_metrics()
+
     def _compile_config(self):
         return getattr(self, "_compile_args", None)
 
@@ -99,10 +115,7 @@ class StepsMixin:
         was built gets them once its outputs are known."""
         compiled = self._compiled
         if compiled.output_names != self.output_names:
-            spread = Compiled(self.output_names, compiled.loss_specs[0], None, compiled.metric_specs[0],
-                              compiled.weighted_specs[0])  # fmt: skip
-            spread.loss_weights = [compiled.loss_weights[0]] * len(spread.loss_weights)
-            self._compiled = compiled = spread
+            self._compiled = compiled = Compiled(self.output_names, *self._compile_request)
         return compiled
 
     # -- data in ----------------------------------------------------------------------------------
