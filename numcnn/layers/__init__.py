@@ -60,6 +60,7 @@ from numcnn.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from numcnn.layers.resizing import Resizing
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
@@ -96,6 +97,7 @@ for _cls in (
     Softmax,
     Rescaling,
     Normalization,
+    Resizing,
     RandomFlip,
     RandomTranslation,
     RandomRotation,
@@ -181,6 +183,7 @@ __all__ = [
     "ELU",
     "Softmax",
     "Rescaling",
+    "Resizing",
     "Normalization",
     "RandomFlip",
     "RandomTranslation",

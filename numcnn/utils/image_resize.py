@@ -94,6 +94,12 @@ def _weights(n_in: int, n_out: int, method: str) -> np.ndarray:
     return np.where(np.abs(total) > 1000.0 * np.finfo(np.float32).eps, weights / np.where(total, total, 1.0), 0.0)
 
 
+def axis_weights(n_in: int, n_out: int, interpolation: str = "bilinear") -> np.ndarray:
+    """The float64 ``(n_out, n_in)`` matrix that resizes one axis (``layers.Resizing`` uses it and its
+    transpose, the backward pass)."""
+    return _weights(n_in, n_out, interpolation)
+
+
 def resize(image: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear") -> np.ndarray:
     """``(H, W, C)`` → float32 ``(size[0], size[1], C)``.
 
