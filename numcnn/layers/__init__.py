@@ -216,6 +216,16 @@ __all__ = [
     "Permute",
     "RepeatVector",
     "ZeroPadding1D",
+    "Lambda",
     "deserialize",
     "serialize",
 ]
+
+
+def __getattr__(name):
+    # Lambda is a traced model, so it lives in numcnn.models (layers never import models at import time)
+    if name == "Lambda":
+        from numcnn.models.lambda_layer import Lambda
+
+        return Lambda
+    raise AttributeError(f"module 'numcnn.layers' has no attribute {name!r}")

@@ -94,8 +94,10 @@ class Model(TrainingMixin, FilesMixin, Layer):
         structure = input_shapes if isinstance(input_shapes, list) else [input_shapes]
         accepts_training = "training" in inspect.signature(self.call).parameters
         traces = {}
+        # Called on KerasTensors, the trace reads tensors of their dtypes (float64 stays float64); else floatx.
+        dtypes = self.__dict__.pop("_trace_dtypes", None) or [None] * len(structure)
         for mode in (False, True):
-            inputs = [InputLayer(batch_shape=(None, *tuple(s)[1:])).output for s in structure]
+            inputs = [InputLayer(batch_shape=(None, *tuple(s)[1:]), dtype=d).output for s, d in zip(structure, dtypes)]
             arg = inputs if isinstance(input_shapes, list) else inputs[0]
             outputs = self.call(arg, training=mode) if accepts_training else self.call(arg)
             traces[mode] = (arg, outputs)
@@ -358,6 +360,7 @@ class Model(TrainingMixin, FilesMixin, Layer):
         flat = graph.flatten(inputs)
         if not self._traces:
             shapes = [t.shape for t in flat]
+            self._trace_dtypes = [t.dtype for t in flat]
             self.build(shapes if len(flat) > 1 else shapes[0])
         model_inputs, model_outputs = self.graph_for(False)
         if len(flat) != len(model_inputs):

@@ -11,6 +11,7 @@ optimizer serves one model, as in Keras. Saving and restoring that state is :mod
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from collections.abc import Mapping
 
@@ -83,8 +84,20 @@ class Optimizer(OptimizerState):
     _keras_slots: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
-        self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None
+        self,
+        learning_rate,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name=None,
+        **kwargs,
     ):
+        # Keras 2's scripts pass decay= (a per-step learning-rate decay); Keras 3 warns and ignores it
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s): {sorted(kwargs)}")
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
