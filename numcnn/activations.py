@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numcnn import backend
+from numcnn import backend, graph
 from numcnn._registry import Registry
 
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
@@ -40,6 +40,12 @@ class ActivationFn:
     needs_input: bool = False
 
     def __call__(self, x) -> np.ndarray:
+        if isinstance(x, graph.KerasTensor):
+            # On a symbolic tensor (a traced call(), a Lambda): record an Activation layer, whose backward
+            # is this function's. Imported here: layers import this module.
+            from numcnn.layers.core import Activation
+
+            return Activation(self, dtype=x.dtype if x.dtype.startswith("float") else None)(x)
         x = np.asarray(x)
         return self.forward(x if x.dtype.kind == "f" else x.astype(backend.floatx()))
 

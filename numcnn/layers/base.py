@@ -79,6 +79,16 @@ def check_weight(label: str, value, current: np.ndarray, layer_name: str) -> np.
     return cast
 
 
+def _own_methods(cls) -> set[str]:
+    """The method names that the classes of ``cls``'s MRO below ``Layer`` define."""
+    names = set()
+    for klass in cls.__mro__:
+        if klass is Layer:
+            break
+        names.update(vars(klass))
+    return names
+
+
 def _shapes(value):
     """The shape of an array-like or KerasTensor, or the list of shapes of a list of them."""
     if isinstance(value, (list, tuple)) and not isinstance(value, graph.KerasTensor):
@@ -86,13 +96,26 @@ def _shapes(value):
     return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
 
 
+# Set by numcnn.models (layers never import models): turns a Layer subclass written as Keras' guides write
+# one, with call() composing other layers, into a traced layer (see numcnn/models/call_layer.py).
+call_layer_factory = None
+
+
 class Layer:
     """Base class: naming, building, weights bookkeeping, calls on arrays or KerasTensors, the Keras weight API.
 
     ``takes_list`` (a class attribute) marks layers whose input is a list of tensors (merge layers).
+
+    numcnn's layers write ``forward``/``backward``; a user's subclass that writes ``call`` instead is traced
+    like a subclassed model (``call_layer_factory``).
     """
 
     takes_list = False
+
+    def __new__(cls, *args, **kwargs):
+        if call_layer_factory is not None and "call" in _own_methods(cls):
+            cls = call_layer_factory(cls)
+        return super().__new__(cls)
 
     def __init__(self, name=None, input_shape=None, trainable=True, dtype=None, **kwargs):
         if "batch_input_shape" in kwargs:

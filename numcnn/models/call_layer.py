@@ -1,0 +1,74 @@
+"""Layer subclasses written with ``call``, as Keras' guides write them: traced like a subclassed model.
+
+``class ResidualUnit(keras.layers.Layer)`` that makes layers in ``__init__`` (or ``build``) and composes them
+in ``call(inputs)`` with layers, ``numcnn.ops`` and tensor operators (``Z + skip_Z``) is made, when it is
+instantiated, a subclass of both itself and :class:`~numcnn.models.Model`: its ``call`` is traced on symbolic
+inputs into a graph whose every step has its own backward pass, and the layers it composes hold the
+weights. It then works wherever a layer does (a Sequential, a functional model, a call on arrays).
+
+Not supported, and refused by name: weights of the layer's own (``add_weight``), since a weight used by ops
+in ``call`` would be a constant of the trace and would silently not train; and overriding ``call`` of one of
+numcnn's layers (which run ``forward``, so the override would be ignored).
+"""
+
+from __future__ import annotations
+
+from numcnn.layers.base import Layer
+from numcnn.models.model import Model
+
+_classes: dict[type, type] = {}
+
+
+def _numcnn_base(cls) -> type:
+    return next(k for k in cls.__mro__ if k.__module__.startswith("numcnn."))
+
+
+def _owner(cls, method: str):
+    """The class of ``cls``'s MRO below ``Layer`` that defines ``method`` first, or None."""
+    for klass in cls.__mro__:
+        if klass is Layer:
+            return None
+        if method in vars(klass):
+            return klass
+    return None
+
+
+def traced_layer_class(cls: type) -> type:
+    """The class to instantiate for ``cls``: ``cls`` itself for models, else a ``(cls, Model)`` subclass."""
+    if issubclass(cls, Model):
+        return cls
+    made = _classes.get(cls)
+    if made is not None:
+        return made
+    forward_owner, call_owner = _owner(cls, "forward"), _owner(cls, "call")
+    if forward_owner is not None:
+        if call_owner is not forward_owner and issubclass(call_owner, forward_owner):
+            raise TypeError(
+                f"{cls.__name__} overrides call() of numcnn's {_numcnn_base(cls).__name__}, which numcnn runs through "
+                "its forward() and backward() and would ignore call(): subclass keras.layers.Layer (or "
+                "keras.Model) and compose the layer inside call() instead"
+            )
+        return cls  # a layer written numcnn's way, forward() and backward()
+    user_build = vars(_owner(cls, "build"))["build"] if _owner(cls, "build") is not None else None
+
+    def build(self, input_shape=None):
+        if self._traces:
+            return
+        if user_build is not None:  # it makes the sublayers; it may call super().build(), which traces
+            user_build(self, input_shape)
+        Model.build(self, input_shape)
+
+    def add_weight(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{cls.__name__}.add_weight(): numcnn traces a Layer subclass's call() into its sublayers and ops, "
+            "and a weight of its own would not train. Use a layer that holds the weight (Dense, Conv2D, …) "
+            "inside call(), or write the layer's forward() and backward() as numcnn's layers do"
+        )
+
+    made = type(
+        cls.__name__,
+        (cls, Model),
+        {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "build": build, "add_weight": add_weight},
+    )
+    _classes[cls] = made
+    return made
