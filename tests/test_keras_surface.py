@@ -250,3 +250,20 @@ def test_a_metric_without_variables_must_still_write_reset_state():
 
     with pytest.raises(NotImplementedError, match="Bare must implement reset_state"):
         Bare().reset_state()
+
+
+def test_evaluate_lists_values_in_keras_3_order():
+    # Keras 3.15 on this model: [loss, main_loss, aux_loss, aux_mse, main_mae] (other keys sorted)
+    x = numcnn.Input((6,))
+    hidden = layers.Dense(4)(x)
+    model = Model(x, [layers.Dense(1, name="main")(hidden), layers.Dense(1, name="aux")(hidden)])
+    model.compile("sgd", loss=["mse", "mae"], metrics=[["mae"], ["mse"]])
+    data, target = _mlp_data(16)
+    ys = [target[:, None] * 1.0, target[:, None] * 2.0]
+    logs = model.evaluate(data, ys, verbose=0, return_dict=True)
+    order = ["loss", "main_loss", "aux_loss", "aux_mse", "main_mae"]
+    assert model.metrics_names == order
+    assert model.evaluate(data, ys, verbose=0) == [logs[k] for k in order]
+    single = Sequential([numcnn.Input((6,)), layers.Dense(1)])
+    single.compile("sgd", "mse", metrics=["mse", "mae"], weighted_metrics=["mae"])
+    assert single.metrics_names == ["loss", "mse", "mae", "weighted_mae"]  # compile order, then the rest

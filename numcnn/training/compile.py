@@ -164,6 +164,14 @@ class Compiled:
         """The log keys of the metrics, in order (see ``named_metrics``)."""
         return [key for key, _ in self.named_metrics()]
 
+    def result_order(self) -> list[str]:
+        """The log keys in the order Keras 3's ``evaluate``/``train_on_batch`` list them: the losses, then the
+        metrics logged under their own names (a single output's, in compile order), then every other key
+        sorted (``<output>_<metric>`` of several outputs, ``weighted_…``, ``…_1``)."""
+        keys = self.metric_names()
+        own = {metric.name for _, metric in self.named_metrics()}
+        return self.loss_names() + [k for k in keys if k in own] + sorted(k for k in keys if k not in own)
+
     def loss_names(self) -> list[str]:
         """``loss``, then ``<output>_loss`` for each output with a loss when there are several outputs."""
         if len(self.output_names) == 1:

@@ -90,7 +90,7 @@ class StepsMixin:
     def metrics_names(self) -> list[str]:
         if not self.compiled:
             return []
-        return self._compiled.loss_names() + self._compiled.metric_names()
+        return self._compiled.result_order()
 
     def reset_metrics(self) -> None:
         """Start every compiled metric afresh (Keras' ``model.reset_metrics()``, for hand-written loops)."""
