@@ -266,4 +266,5 @@ def test_evaluate_lists_values_in_keras_3_order():
     assert model.evaluate(data, ys, verbose=0) == [logs[k] for k in order]
     single = Sequential([numcnn.Input((6,)), layers.Dense(1)])
     single.compile("sgd", "mse", metrics=["mse", "mae"], weighted_metrics=["mae"])
+    single.evaluate(data, target, verbose=0)  # the metrics exist from the first batch on
     assert single.metrics_names == ["loss", "mse", "mae", "weighted_mae"]  # compile order, then the rest
