@@ -268,3 +268,16 @@ def test_evaluate_lists_values_in_keras_3_order():
     single.compile("sgd", "mse", metrics=["mse", "mae"], weighted_metrics=["mae"])
     single.evaluate(data, target, verbose=0)  # the metrics exist from the first batch on
     assert single.metrics_names == ["loss", "mse", "mae", "weighted_mae"]  # compile order, then the rest
+
+
+def test_weights_are_attributes_by_their_keras_names():
+    model = Sequential([numcnn.Input((4,)), layers.Dense(3), layers.BatchNormalization()])
+    dense, norm = model.layers
+    assert dense.kernel is dense.params["kernel"] and dense.kernel.shape == (4, 3) and dense.bias.shape == (3,)
+    assert norm.moving_variance is norm.state["moving_variance"] and norm.gamma.shape == (3,)
+    dense.kernel[...] = 1.0  # the layer's own array, as Keras' variable is
+    np.testing.assert_allclose(model.layers[0](np.ones((1, 4)))[0], 4.0 + dense.bias)
+    with pytest.raises(AttributeError, match="'Dense' object has no attribute 'kernel'"):
+        _ = layers.Dense(2).kernel  # not built yet
+    with pytest.raises(AttributeError, match="has no attribute 'gamma'"):
+        _ = dense.gamma

@@ -151,6 +151,17 @@ class Layer:
         self.output_shape = None
         self._inbound_nodes: list = []  # graph.Node records each symbolic call here
 
+    def __getattr__(self, name):
+        # Keras' weight attributes (layer.kernel, layer.bias, bn.moving_mean, …): the arrays, by weight name.
+        # Only reached when normal lookup fails, so it never shadows a real attribute.
+        descriptor = getattr(type(self), name, None)
+        if isinstance(descriptor, property):  # a property raised AttributeError: let its message through
+            return descriptor.fget(self)
+        weights = {**self.__dict__.get("params", {}), **self.__dict__.get("state", {})}
+        if name in weights:
+            return weights[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     @property
     def trainable(self) -> bool:
         """Whether ``fit`` updates this layer's weights; a change takes effect at the next step."""
