@@ -97,7 +97,6 @@ for _cls in (
     Softmax,
     Rescaling,
     Normalization,
-    Resizing,
     RandomFlip,
     RandomTranslation,
     RandomRotation,

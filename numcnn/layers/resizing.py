@@ -27,7 +27,9 @@ class Resizing(Layer):
     (``channels_first``: ``(N, C, H, W)`` → ``(N, C, height, width)``). The values are those of
     ``tf.image.resize``, which Keras 3 calls on its TensorFlow backend; computed in float64 and then cast.
 
-    Not supported, and refused by name: ``pad_to_aspect_ratio=True`` and ``antialias=True``.
+    Not supported, and refused by name: ``pad_to_aspect_ratio=True`` and ``antialias=True``. Not yet in
+    model files: the class waits for its entry in the Keras config table (numcnn.saving.keras_config) before
+    it joins the layer registry, so ``load_model`` refuses a model holding one by name.
     """
 
     def __init__(
