@@ -109,9 +109,9 @@ def test_moving_statistics_follow_keras_update_with_biased_variance():
 def test_moving_statistics_updated_in_place():
     layer = BatchNormalization(dtype="float64")
     layer.build((None, 3))
-    arrays = layer.weights
+    arrays = [*layer.params.values(), *layer.state.values()]
     layer.forward(inputs((4, 3)), training=True)
-    assert all(a is b for a, b in zip(arrays, layer.weights))
+    assert all(a is b for a, b in zip(arrays, [*layer.params.values(), *layer.state.values()]))
     assert not np.array_equal(layer.state["moving_mean"], np.zeros(3))
 
 

@@ -206,8 +206,6 @@ def _weighted_training(ns, _):
 _KNOWN_FAILURES = {
     "custom_layer_ops": "a Layer subclass's own add_weight weights used by ops in call() (keras.io's Linear) "
     "cannot be traced into trainable weights yet: refused with NotImplementedError",
-    "hands_on_deep_nets": "weights are NumPy arrays, not Keras Variables: no .name/.path/.trainable/.numpy() "
-    "([(var.name, var.trainable) for var in layer.variables])",
 }
 
 SCRIPTS_AND_KEYS = [

@@ -28,6 +28,7 @@ import numpy as np
 from numcnn import backend, graph, initializers
 from numcnn._checks import check_allocation, flag, float_dtype, format_shape, invalid, shape_tuple
 from numcnn.tensors import as_tensor
+from numcnn.variables import Variable
 
 _name_counts: dict[str, int] = {}
 
@@ -152,14 +153,15 @@ class Layer:
         self._inbound_nodes: list = []  # graph.Node records each symbolic call here
 
     def __getattr__(self, name):
-        # Keras' weight attributes (layer.kernel, layer.bias, bn.moving_mean, …): the arrays, by weight name.
+        # Keras' weight attributes (layer.kernel, layer.bias, bn.moving_mean, …): Variables, by weight name.
         # Only reached when normal lookup fails, so it never shadows a real attribute.
         descriptor = getattr(type(self), name, None)
         if isinstance(descriptor, property):  # a property raised AttributeError: let its message through
             return descriptor.fget(self)
-        weights = {**self.__dict__.get("params", {}), **self.__dict__.get("state", {})}
-        if name in weights:
-            return weights[name]
+        params, state = self.__dict__.get("params", {}), self.__dict__.get("state", {})
+        if name in params or name in state:
+            trainable = name in params and self.trainable
+            return Variable.of(params.get(name, state.get(name)), name, f"{self.name}/{name}", trainable)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
@@ -349,28 +351,34 @@ class Layer:
         self.backward(dy)
 
     # -- weights ----------------------------------------------------------------------------------
-    @property
-    def weights(self) -> list[np.ndarray]:
-        return [*self.params.values(), *self.state.values()]
+    def _variables(self, names_arrays, trainable: bool) -> list[Variable]:
+        return [Variable.of(a, n, f"{self.name}/{n}", trainable) for n, a in names_arrays]
 
     @property
-    def trainable_weights(self) -> list[np.ndarray]:
+    def weights(self) -> list[Variable]:
+        """Every weight, trainable first, as Variables: views of the layer's arrays (``assign`` writes into them)."""
+        return self._variables(self.params.items(), self.trainable) + self._variables(self.state.items(), False)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
         """The weights ``fit`` updates: none while the layer is frozen (``trainable = False``), as in Keras."""
-        return list(self.params.values()) if self.trainable else []
+        return self._variables(self.params.items(), True) if self.trainable else []
 
     @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
+    def non_trainable_weights(self) -> list[Variable]:
         """The weights ``fit`` leaves alone (moving statistics; every weight of a frozen layer)."""
-        return list(self.state.values()) if self.trainable else self.weights
+        if self.trainable:
+            return self._variables(self.state.items(), False)
+        return self._variables([*self.params.items(), *self.state.items()], False)
 
-    # Keras 3's names for the same lists (its variables are Variable objects; numcnn's are the arrays)
+    # Keras 3's names for the same lists
     variables = property(lambda self: self.weights)
     trainable_variables = property(lambda self: self.trainable_weights)
     non_trainable_variables = property(lambda self: self.non_trainable_weights)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights in Keras order (e.g. ``[kernel, bias]``)."""
-        return [w.copy() for w in self.weights]
+        return [np.array(w) for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Replace the weights by ``weights`` (Keras order and shapes); checks all before writing any."""

@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import float_dtype, invalid, optional_string, shape_tuple
+from numcnn._checks import float_dtype, optional_string, shape_tuple
 from numcnn.losses.loss import snake_case
+from numcnn.variables import Variable
 
 _name_uids: dict[str, int] = {}
 
@@ -39,62 +40,6 @@ def reset_names() -> None:
     _name_uids.clear()
 
 
-class MetricVariable(np.lib.mixins.NDArrayOperatorsMixin):
-    """One piece of a metric's state, as Keras' ``Metric.add_weight`` gives it: an array of a fixed shape and
-    dtype that ``assign``, ``assign_add`` and ``assign_sub`` change in place. Arithmetic, NumPy and
-    ``numcnn.ops`` read its value (``self.total / self.count``); ``numpy()`` copies it out."""
-
-    def __init__(self, name: str, value: np.ndarray):
-        self.name = name
-        self._value = value
-
-    @property
-    def shape(self) -> tuple:
-        return self._value.shape
-
-    @property
-    def dtype(self):
-        return self._value.dtype
-
-    def numpy(self) -> np.ndarray:
-        return self._value.copy()
-
-    def __array__(self, dtype=None, copy=None):
-        return np.array(self._value, dtype=dtype, copy=True)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if "out" in kwargs:  # in-place arithmetic would bypass assign's checks
-            return NotImplemented
-        values = [x._value if isinstance(x, MetricVariable) else x for x in inputs]
-        return getattr(ufunc, method)(*values, **kwargs)
-
-    def _checked(self, value) -> np.ndarray:
-        arr = np.asarray(value, dtype=self._value.dtype)
-        try:
-            return np.broadcast_to(arr, self._value.shape)
-        except ValueError:
-            expected = f"an array of shape {self._value.shape} for variable '{self.name}'"
-            raise invalid("value", expected, arr.shape) from None
-
-    def assign(self, value) -> MetricVariable:
-        self._value[...] = self._checked(value)
-        return self
-
-    def assign_add(self, value) -> MetricVariable:
-        self._value[...] = self._value + self._checked(value)
-        return self
-
-    def assign_sub(self, value) -> MetricVariable:
-        self._value[...] = self._value - self._checked(value)
-        return self
-
-    def __float__(self) -> float:
-        return float(self._value)
-
-    def __repr__(self) -> str:
-        return f"<MetricVariable name={self.name} shape={self._value.shape} dtype={self._value.dtype}>"
-
-
 class Metric:
     """Base class of every metric; a subclass writes ``update_state``, ``result`` and ``reset_state``.
 
@@ -106,9 +51,9 @@ class Metric:
         optional_string("name", name)
         self.dtype = float_dtype(dtype, backend.floatx()).name
         self.name = name or auto_name(type(self).__name__)
-        self._variables: list[MetricVariable] = []
+        self._variables: list[Variable] = []
 
-    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None) -> MetricVariable:
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None) -> Variable:
         """A new state variable of ``shape`` (``()``: a scalar), made by ``initializer``, in the metric's dtype
         unless given (Keras 3's ``Metric.add_weight``)."""
         from numcnn import initializers
@@ -117,12 +62,13 @@ class Metric:
         shape = () if shape in ((), []) else shape_tuple("shape", shape)
         dtype = np.dtype(self.dtype if dtype is None else dtype)
         value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype).reshape(shape)
-        variable = MetricVariable(name or f"variable_{len(self.variables)}", value.copy())
+        variable = Variable.of(value.copy(), name or f"variable_{len(self.variables)}", "", trainable=False)
+        variable.path = f"{self.name}/{variable.name}"
         self.variables.append(variable)
         return variable
 
     @property
-    def variables(self) -> list[MetricVariable]:
+    def variables(self) -> list[Variable]:
         """The state variables made by ``add_weight``, in creation order."""
         if "_variables" not in self.__dict__:  # a subclass that set attributes before calling __init__
             self._variables = []

@@ -217,7 +217,7 @@ class Model(TrainingMixin, FilesMixin, Layer):
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every layer's weights, in Keras' order (``[kernel, bias]`` per layer, layers in order)."""
         self._require_built("get_weights")
-        return [w.copy() for w in self.weights]
+        return [np.array(w) for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Set all weights from a list in ``get_weights`` order; every array is checked before any is written."""
