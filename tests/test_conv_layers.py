@@ -312,3 +312,16 @@ def test_a_sequence_model_trains():
     history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.8
+
+
+def test_conv2d_takes_keras_defaults_for_dilation_and_groups():
+    """Scripts spell out Keras' defaults (``dilation_rate=(1, 1), groups=1``); other values are refused."""
+    from numcnn.layers import Conv2D
+
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 3)).astype(np.float32)
+    plain = Conv2D(4, 3, name="a")
+    spelled = Conv2D(4, 3, (1, 1), "valid", None, (1, 1), 1, name="b")  # Keras' positional order
+    plain.build(x.shape)
+    spelled.build(x.shape)
+    spelled.set_weights(plain.get_weights())
+    np.testing.assert_array_equal(spelled(x), plain(x))

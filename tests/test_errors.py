@@ -7,8 +7,8 @@ argument's name); after each row the compiled, once-trained models' weights, opt
 optimizer state arrays are bit-for-bit what they were. ``tests/test_fuzz.py`` throws random malformed
 values at the same entry points.
 
-Distinct bad inputs: 243 rows in ``CASES`` + 5 in the dedicated tests below the table (state the snapshot
-cannot see: unbuilt models, refused adds, shared layers) = 248.
+Distinct bad inputs: 245 rows in ``CASES`` + 5 in the dedicated tests below the table (state the snapshot
+cannot see: unbuilt models, refused adds, shared layers) = 250.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ CASES = [
     R(V, "'filters'.*positive integer.*filters=0", lambda m: Conv2D(0, 3), id="conv-filters-0"),
     R(T, "'filters'.*filters=True", lambda m: Conv2D(True, 3), id="conv-filters-bool"),
     R(T, "'filters'.*filters=2.0", lambda m: Conv2D(2.0, 3), id="conv-filters-float"),
+    R(V, "'dilation_rate'.*dilated", lambda m: Conv2D(2, 3, dilation_rate=2), id="conv-dilation"),
+    R(V, "'groups'.*grouped", lambda m: Conv2D(2, 3, groups=2), id="conv-groups"),
     R(T, "'filters'", lambda m: Conv2D("8", 3), id="conv-filters-str"),
     R(V, "'kernel_size'", lambda m: Conv2D(2, 0), id="conv-kernel-0"),
     R(T, "'kernel_size'", lambda m: Conv2D(2, (3, 3, 3)), id="conv-kernel-3-tuple"),
@@ -540,7 +542,7 @@ CASES = [
 
 def test_the_table_counts_what_the_module_docstring_says():
     ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids)) == 243
+    assert len(ids) == len(set(ids)) == 245
     assert not any(case.marks for case in CASES)  # nothing skipped or expected to fail
 
 

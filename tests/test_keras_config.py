@@ -168,7 +168,7 @@ def changed(spec=CONV, **changes):
         (changed(registered_name="custom>Conv2D"), "custom layer class"),
         (changed(module="os"), "module"),
         (changed(frobnicate=3), "'frobnicate'"),
-        (changed(dilation_rate=[2, 2]), "'dilation_rate': expected [1, 1] for layer 'conv2d'"),
+        (changed(dilation_rate=[2, 2]), "'dilation_rate': expected 1 .numcnn has no dilated convolutions"),
         (changed(groups=2), "'groups'"),
         (changed(kernel_regularizer={"class_name": "L3", "config": {"l3": 0.01}}), "class_name='L3'"),
         (changed(kernel_constraint={"module": "os", "class_name": "NonNeg", "config": {}}), "module"),

@@ -96,6 +96,7 @@ for _cls in (
     ELU,
     Softmax,
     Rescaling,
+    Resizing,
     Normalization,
     RandomFlip,
     RandomTranslation,

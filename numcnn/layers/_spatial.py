@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend
-from numcnn._checks import int_pair, int_tuple, invalid, one_of
+from numcnn._checks import int_pair, int_tuple, invalid, is_int, one_of
 from numcnn.backend.shapes import conv_output_length, same_pads
 
 PADDINGS = ("valid", "same")
@@ -81,6 +81,14 @@ class SpatialMixin:
             "padding": self.padding,
             "data_format": self.data_format,
         }
+
+
+def unit_groups(value) -> int:
+    """Keras' ``groups``, accepted only as 1: numcnn has no grouped convolutions."""
+    if not is_int(value) or value != 1:
+        error = TypeError if not is_int(value) else ValueError
+        raise invalid("groups", "1 (numcnn has no grouped convolutions)", value, error)
+    return 1
 
 
 def unit_dilation(value, rank: int) -> tuple[int, ...]:

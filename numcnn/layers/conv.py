@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numcnn import backend
 from numcnn._checks import positive_int
-from numcnn.layers._spatial import SpatialMixin
+from numcnn.layers._spatial import SpatialMixin, unit_dilation, unit_groups
 from numcnn.layers.activated import KernelLayer
 
 
@@ -23,6 +23,8 @@ class Conv2D(SpatialMixin, KernelLayer):
         strides=(1, 1),
         padding="valid",
         data_format=None,
+        dilation_rate=(1, 1),
+        groups=1,
         activation=None,
         use_bias=True,
         kernel_initializer="glorot_uniform",
@@ -30,6 +32,8 @@ class Conv2D(SpatialMixin, KernelLayer):
         **kwargs,
     ):
         self.filters = positive_int("filters", filters)
+        unit_dilation(dilation_rate, 2)  # Keras' defaults are accepted; other values are refused by name
+        unit_groups(groups)
         self._init_spatial("kernel_size", kernel_size, strides, padding, data_format, strides_default=(1, 1))
         super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
         self.kernel_size = self.window

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from numcnn import backend
-from numcnn._checks import invalid, is_int, positive_int
-from numcnn.layers._spatial import unit_dilation
+from numcnn._checks import positive_int
+from numcnn.layers._spatial import unit_dilation, unit_groups
 from numcnn.layers._steps import StepsMixin
 from numcnn.layers.activated import KernelLayer, serialized
 
@@ -37,14 +37,7 @@ class Conv1D(StepsMixin, KernelLayer):
         self._init_steps("kernel_size", kernel_size, strides, padding, data_format, ("valid", "same", "causal"))
         self.kernel_size = (self.window1,)
         self.dilation_rate = unit_dilation(dilation_rate, 1)
-        if not is_int(groups) or groups != 1:
-            raise invalid(
-                "groups",
-                "1 (numcnn has no grouped convolutions)",
-                groups,
-                TypeError if not is_int(groups) else ValueError,
-            )
-        self.groups = 1
+        self.groups = unit_groups(groups)
         super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
 
     def compute_output_shape(self, input_shape):

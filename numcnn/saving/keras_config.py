@@ -90,6 +90,11 @@ LAYERS = {
         _layer("Softmax"),
         # preprocessing and augmentation
         _layer("Rescaling", True),
+        _layer(
+            "Resizing",
+            True,
+            {"pad_to_aspect_ratio": (False,), "antialias": (False,), "fill_mode": ("constant",), "fill_value": (0.0,)},
+        ),
         _layer("Normalization", True),
         _layer("RandomFlip", True),
         _layer("RandomTranslation", True, _RANDOM),
