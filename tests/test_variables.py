@@ -87,3 +87,13 @@ def test_metric_state_variables_are_variables_too():
     assert metric.result() == 5.0 and metric.sum.path == "total/sum" and metric.sum.trainable is False
     metric.reset_state()
     assert metric.result() == 0.0
+
+
+def test_metric_results_are_tensors_with_numpy_as_in_keras():
+    accuracy = numcnn.metrics.SparseCategoricalAccuracy()
+    accuracy.update_state([1, 0], [[0.1, 0.9], [0.2, 0.8]])
+    value = accuracy.result()
+    assert value.numpy() == np.float32(0.5) and value.numpy().dtype == np.float32
+    assert float(value) == 0.5 and f"{value:.3f}" == "0.500"
+    mean = numcnn.metrics.Mean(dtype="float64")
+    assert mean([1.0, 2.0]).numpy().dtype == np.float64  # __call__ returns the result too

@@ -17,11 +17,15 @@ unique per session: ``'auc'``, ``'auc_1'``, … (``reset_names()`` starts over, 
 
 from __future__ import annotations
 
+import functools
+import numbers
+
 import numpy as np
 
 from numcnn import backend
 from numcnn._checks import float_dtype, optional_string, shape_tuple
 from numcnn.losses.loss import snake_case
+from numcnn.tensors import Tensor
 from numcnn.variables import Variable
 
 _name_uids: dict[str, int] = {}
@@ -40,12 +44,33 @@ def reset_names() -> None:
     _name_uids.clear()
 
 
+def _tensor_result(result):
+    """``result`` returning its number as a 0-d array of the metric's dtype with ``.numpy()``, as Keras' tensor
+    (``metric.result().numpy()``, ``float(...)`` and f-strings all work); every subclass's ``result`` is wrapped."""
+
+    @functools.wraps(result)
+    def tensor_result(self):
+        value = result(self)
+        if isinstance(value, Tensor):
+            return value
+        if isinstance(value, (numbers.Number, np.ndarray, np.generic)):
+            return np.asarray(value, dtype=self.dtype).view(Tensor)
+        return value
+
+    return tensor_result
+
+
 class Metric:
     """Base class of every metric; a subclass writes ``update_state``, ``result`` and ``reset_state``.
 
     A subclass written as Keras' guides write them keeps its state in ``add_weight`` variables; then the
     default ``reset_state`` sets every one of them back to zeros, as Keras' does.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__:
+            cls.result = _tensor_result(cls.__dict__["result"])
 
     def __init__(self, name=None, dtype=None):
         optional_string("name", name)
