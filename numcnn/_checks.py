@@ -122,6 +122,17 @@ def shape_tuple(name: str, value) -> tuple[int, ...]:
     return tuple(int(v) for v in value)
 
 
+def weight_shape(name: str, value) -> tuple[int, ...]:
+    """A weight's full shape: an int or a tuple of non-negative ints, ``()`` for a scalar."""
+    if is_int(value):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not all(is_int(v) for v in value):
+        raise invalid(name, "a tuple of non-negative integers", value, TypeError)
+    if any(v < 0 for v in value):
+        raise invalid(name, "a tuple of non-negative integers", value)
+    return tuple(int(v) for v in value)
+
+
 def non_negative_int(name: str, value) -> int:
     """Return ``value`` as an int if it is an integer ≥ 0 (not a bool), else raise."""
     if not is_int(value):

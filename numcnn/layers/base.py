@@ -25,8 +25,17 @@ import re
 
 import numpy as np
 
-from numcnn import backend, graph, initializers
-from numcnn._checks import check_allocation, flag, float_dtype, format_shape, invalid, shape_tuple
+from numcnn import backend, constraints, graph, initializers, regularizers
+from numcnn._checks import (
+    check_allocation,
+    flag,
+    float_dtype,
+    format_shape,
+    invalid,
+    optional_string,
+    shape_tuple,
+    weight_shape,
+)
 from numcnn.tensors import as_tensor
 from numcnn.variables import Variable
 
@@ -42,6 +51,32 @@ def unique_name(base: str) -> str:
 def reset_names() -> None:
     """Restart the name counters (Keras' ``clear_session`` does the same)."""
     _name_counts.clear()
+
+
+def _weight_name() -> str:
+    """Keras 3's automatic weight names, counted over the session: ``variable``, ``variable_1``, …"""
+    count = _name_counts.get("variable/", 0)  # a key no layer name can take
+    _name_counts["variable/"] = count + 1
+    return "variable" if count == 0 else f"variable_{count}"
+
+
+_KERAS_POSITIONAL = ("shape", "initializer", "dtype")
+_NUMCNN_POSITIONAL = ("name", "shape", "initializer", "trainable", "regularizer", "constraint")
+_DEFAULTS = {"trainable": True}  # the others default to None
+
+
+def _weight_arguments(args: tuple, given: dict) -> dict:
+    """``add_weight``'s arguments by name: positional ones in Keras 3's order (shape, initializer, dtype), or in
+    numcnn's (name, shape, initializer, trainable, regularizer, constraint) when the first is a ``str``."""
+    order = _NUMCNN_POSITIONAL if args and isinstance(args[0], str) else _KERAS_POSITIONAL
+    if len(args) > len(order):
+        raise TypeError(f"add_weight() takes at most {len(order)} positional arguments ({', '.join(order)})")
+    spec = dict(given)
+    for key, value in zip(order, args):
+        if given[key] is not _DEFAULTS.get(key):
+            raise TypeError(f"add_weight() got argument '{key}' both by position and by keyword")
+        spec[key] = value
+    return spec
 
 
 def _snake_case(name: str) -> str:
@@ -189,17 +224,49 @@ class Layer:
         return tuple(input_shape)
 
     def add_weight(
-        self, name: str, shape, initializer, trainable: bool = True, regularizer=None, constraint=None
-    ) -> np.ndarray:
-        """Create weight ``name`` of ``shape`` from ``initializer`` (trainable into ``params``, else ``state``),
-        with an optional regularizer and constraint (objects of :mod:`numcnn.regularizers`/``constraints``)."""
+        self,
+        *args,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        name=None,
+    ) -> Variable:
+        """Create a weight of ``shape`` (``()``: a scalar) from ``initializer`` and return it as a Variable (a
+        view of the layer's array): trainable ones go to ``params`` (with a zero gradient in ``grads``), the
+        others to ``state``; an optional regularizer and constraint (objects or names) go with it.
+
+        Keras 3's arguments: ``shape``, ``initializer`` and ``dtype`` may be positional, the rest by keyword;
+        ``initializer=None`` is ``glorot_uniform``, ``dtype=None`` the layer's, ``name=None`` Keras' automatic
+        ``variable``, ``variable_1``, … A ``str`` first argument starts numcnn's own order instead, which its
+        layers use: ``add_weight(name, shape, initializer, trainable, regularizer, constraint)``. ``autocast``
+        and ``aggregation`` change nothing here (numcnn has no mixed precision and no replicas).
+        """
+        given = {"shape": shape, "initializer": initializer, "dtype": dtype, "trainable": trainable}
+        given.update(regularizer=regularizer, constraint=constraint, name=name)
+        spec = _weight_arguments(args, given)
+        name, shape, trainable = spec["name"], spec["shape"], flag("trainable", spec["trainable"])
+        optional_string("name", name)
+        if name is not None and (not name or "/" in name):
+            raise invalid("name", "a non-empty weight name without '/'", name)
+        shape = () if shape is None else weight_shape("shape", shape)
+        dtype = float_dtype(spec["dtype"], self.dtype)
+        name = name or _weight_name()
+        if name in self.params or name in self.state:
+            raise invalid("name", f"a name that layer '{self.name}' has no weight of yet", name)
+        initializer = initializers.get("glorot_uniform" if spec["initializer"] is None else spec["initializer"])
+        regularizer, constraint = regularizers.get(spec["regularizer"]), constraints.get(spec["constraint"])
         # Initializers draw in float64: refuse sizes that cannot fit before NumPy tries (units=10**12).
         check_allocation(
             f"Cannot create weight '{name}' of layer '{self.name}' (its size arguments are too large for its input)",
-            tuple(shape),
-            8 + self.dtype.itemsize,
+            shape,
+            8 + dtype.itemsize,
         )
-        value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
+        value = np.asarray(initializer(shape, dtype=dtype), dtype=dtype).reshape(shape)
         if trainable:
             self.params[name] = value
             self.grads[name] = np.zeros_like(value)
@@ -209,7 +276,7 @@ class Layer:
             self.regularizers[name] = regularizer
         if constraint is not None:
             self.constraints[name] = constraint
-        return value
+        return Variable.of(value, name, f"{self.name}/{name}", trainable and self.trainable)
 
     def ensure_built(self, input_shape) -> None:
         """Build for ``input_shape`` unless built; a built layer must have been built for the same shape.
