@@ -228,6 +228,8 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
     ``uses_blas``: the body calls matrix products; without a way to make BLAS single-threaded, everything
     then runs on the caller and BLAS parallelises the products itself.
     """
+    if n_chunks == 1 and not uses_blas:  # nothing to share out: skip the bookkeeping (µs that add up per layer)
+        return [body(0)]
     if uses_blas:
         with blas_call():
             return _parallel_chunks(n_chunks, body, THREADS if BLAS_CONTROL else 1, True)
@@ -260,5 +262,13 @@ def _parallel_chunks(n_chunks: int, body, threads: int, uses_blas: bool) -> list
 def parallel_for(n: int, body, *, min_items: int = 1, uses_blas: bool = False) -> None:
     """Run ``body(start, stop)`` over ``range(n)`` in contiguous pieces of at least ``min_items`` items,
     a few per thread so that the threads can balance; small jobs stay on the caller's thread."""
+    if n < 2 * max(min_items, 1):  # one piece: run it here, without the pool's bookkeeping
+        if n > 0:
+            if uses_blas:
+                with blas_call():
+                    body(0, n)
+            else:
+                body(0, n)
+        return
     pieces = split(n, min(4 * THREADS, max(1, n // max(min_items, 1))))
     parallel_chunks(len(pieces), lambda i: body(*pieces[i]), uses_blas=uses_blas)
