@@ -17,6 +17,11 @@ from numcnn.backend.shapes import output_hw
 # behind this choice are in benchmarks/README.md). Tests lower it to force many chunks.
 CHUNK_BYTES = 4 * 2**20
 
+# The planar direct kernels win below these channel or filter counts (measured per chunk, one core, against
+# im2col + GEMM and Winograd: benchmarks/README.md).
+PLANAR_MAX_CHANNELS = 4
+PLANAR_MAX_FILTERS = 8
+
 _local = threading.local()
 
 
@@ -54,6 +59,18 @@ class ConvGeometry(NamedTuple):
     def width(self) -> int:
         """Inputs per window, ``kh·kw·C``: the columns of im2col."""
         return self.kh * self.kw * self.channels
+
+    @property
+    def planar(self) -> bool:
+        """A stride-1 convolution with few channels or filters, which the planar direct kernels compute
+        (``planar``): first layers on grey and RGB images, LeNet's 6-filter layer, tiny stacks. Windows of
+        at most ``MAX_DIRECT_WIDTH`` inputs keep the NHWC direct kernels (the notebook's first layer)."""
+        return (
+            self.sh == 1
+            and self.sw == 1
+            and self.width > 16
+            and (self.channels <= PLANAR_MAX_CHANNELS or self.filters <= PLANAR_MAX_FILTERS)
+        )
 
     @property
     def winograd_3x3(self) -> bool:
