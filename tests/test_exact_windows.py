@@ -67,6 +67,24 @@ def test_zero_windows_give_the_bias_and_equal_windows_equal_outputs(batch, path,
     np.testing.assert_allclose(y, F.conv2d_forward(x, kernel, bias, strides, pads, relu), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_equal_windows_far_apart_in_random_images_give_equal_outputs(dtype):
+    """Random pixels are unique, so their windows are their own groups; a patch copied elsewhere, a pixel
+    repeated once and a pixel equal to a padded zero window's neighbours must still be found."""
+    rng = np.random.default_rng(3)
+    x = rng.random((2, 12, 13, 5))
+    x[0, 7:10, 8:11] = x[0, 1:4, 2:5]  # the same 3×3 window twice, far apart
+    x[1, 5, 5] = x[1, 0, 12]  # one repeated pixel: not unique, yet in no equal window
+    x[1, 9:12, 0:3] = 0.0  # a window of zeros
+    x = x.astype(dtype)
+    kernel = rng.standard_normal((3, 3, 5, 12)).astype(dtype)  # Winograd's shape
+    bias = rng.standard_normal(12).astype(dtype)
+    y = K.conv2d_forward(x, kernel, bias, (1, 1), (0, 0, 0, 0), False)
+    assert_array_equal(y[0, 7, 8], y[0, 1, 2])
+    assert_array_equal(y[1, 9, 0], bias)
+    np.testing.assert_allclose(y, F.conv2d_forward(x, kernel, bias, (1, 1), (0,) * 4), rtol=1e-4, atol=1e-4)
+
+
 def test_a_nan_weight_still_reaches_every_output_of_winograd():
     """An exact sum over a zero window with a NaN weight is NaN (0·NaN): the restored outputs must not hide it."""
     x = np.zeros((1, 8, 8, 5))  # 5 channels and 12 filters: Winograd, not the planar kernels

@@ -297,8 +297,9 @@ def test_matmul_matches(m, k, n, dtype, seed):
     st.integers(0, 2**32 - 1),
 )
 def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype, seed):
-    """3×3 stride-1 kernels with > 4 input channels and > 8 filters take Winograd F(4×4, 3×3), forward and backward: every
-    result within its rounding bound of the exact (float64) convolution; the bias's and ReLU's parts as usual."""
+    """3×3 stride-1 kernels with > 4 input channels and > 8 filters take Winograd F(4×4, 3×3), forward and
+    backward: every result within its rounding bound of the exact (float64) convolution; the bias's and ReLU's
+    parts as usual."""
     rng = np.random.default_rng(seed)
     pads = {"valid": (0, 0, 0, 0), "same": (1, 1, 1, 1), "other": (2, 0, 1, 2)}[padding]
     x = rng.standard_normal((n, h, w, c)).astype(dtype)

@@ -16,6 +16,7 @@ from numcnn.backend.shapes import output_hw
 # conv2). A few MB keeps a chunk in cache between one step writing it and the next reading it (the timings
 # behind this choice are in benchmarks/README.md). Tests lower it to force many chunks.
 CHUNK_BYTES = 4 * 2**20
+CHUNKS_PER_THREAD = 4
 
 # The planar direct kernels win below these channel or filter counts (measured per chunk, one core, against
 # im2col + GEMM and Winograd: benchmarks/README.md).
@@ -91,5 +92,5 @@ def buffer(name: str, shape: tuple, dtype) -> np.ndarray:
 def chunks(n_images: int, bytes_per_image: int) -> list[tuple[int, int]]:
     """``(start, stop)`` image ranges whose im2col columns fill at most ``CHUNK_BYTES`` each, and at least
     four chunks a thread so that the threads can even out their share."""
-    step = max(1, min(CHUNK_BYTES // max(bytes_per_image, 1), -(-n_images // (4 * THREADS))))
+    step = max(1, min(CHUNK_BYTES // max(bytes_per_image, 1), -(-n_images // (CHUNKS_PER_THREAD * THREADS))))
     return [(s, min(s + step, n_images)) for s in range(0, n_images, step)]
