@@ -33,26 +33,30 @@ def _close(got, want, dtype, scale=None):
     st.sampled_from([np.float32, np.float64]), st.booleans(), st.booleans(), st.integers(0, 2**32 - 1),
 )  # fmt: skip
 def test_batchnorm_ops_equal_the_references(m, c, kind, dtype, training, need_dx, seed):
+    """float64: the twins agree to 1e-12. float32: the numba op (float64 sums) is held to the float64
+    reference on the same values within float32 rounding of the result's terms; the float32 reference's own
+    sums of thousands of terms are looser than that, so it is not the yardstick there."""
     rows = _rows(m, c, kind, dtype, seed)
     rng = np.random.default_rng(seed + 1)
     gamma, beta = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
     moving = () if training else (rng.standard_normal(c).astype(dtype), rng.random(c).astype(dtype) + 0.1)
+    wide = [np.float64(a) if np.ndim(a) == 0 else a.astype(np.float64) for a in (rows, gamma, beta, *moving)]
     got = K.batchnorm_forward(rows, gamma, beta, 1e-3, *moving)
-    want = F.batchnorm_forward(rows, gamma, beta, 1e-3, *moving)
+    want = F.batchnorm_forward(wide[0], *wide[1:3], 1e-3, *wide[3:])
     for a, b in zip(got, want):
         assert a.dtype == dtype
         _close(a, b, dtype)
     dy = rng.standard_normal(rows.shape).astype(dtype)
-    _, mean, _, inv_std = want
+    _, mean, _, inv_std = got
     got = K.batchnorm_backward(dy, rows, mean, inv_std, gamma, training, need_dx)
-    want = F.batchnorm_backward(dy, rows, mean, inv_std, gamma, training, need_dx)
+    args = [a.astype(np.float64) for a in (dy, rows, mean, inv_std, gamma)]
+    want = F.batchnorm_backward(*args, training, need_dx)
+    terms = float(np.abs(gamma * inv_std).max() * np.abs(dy).max())  # dx's terms are of this size
     for a, b in zip(got, want):
         assert (a is None) == (b is None)
         if b is not None:
             assert a.dtype == dtype
-            # float32 sums of up to 9000 terms: rounding grows with the sum's terms, not its result
-            terms = float(np.abs(dy).sum(axis=0).max() * max(np.abs(rows - mean).max(), 1) * np.abs(inv_std).max())
-            _close(a, b, dtype, None if dtype == np.float64 else max(float(np.abs(b).max()), 1e-3 * terms))
+            _close(a, b, dtype, max(float(np.abs(b).max()), terms))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
