@@ -232,8 +232,8 @@ def test_same_names_and_signatures():
 
     assert F.__all__ == K.__all__
     # 13 ops and the fused convolution + max-pool, forward and backward; then the layers' conv2d_input_grad,
-    # depthwise convolution (2), affine transform (2) and bilinear resize (2)
-    assert len(F.__all__) == 22
+    # depthwise convolution (2), affine transform (2), bilinear resize (2) and batch normalization (2)
+    assert len(F.__all__) == 24
     for name in F.__all__:
         assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
 
