@@ -81,6 +81,7 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
     with pytest.MonkeyPatch.context() as mp:
         if chunk_bytes is not None:
             mp.setattr(geometry, "CHUNK_BYTES", chunk_bytes)
+            mp.setattr(geometry, "MIN_ROWS", 1)
         copies = [x.copy(), kernel.copy(), bias.copy()]
         y = K.conv2d_forward(x, kernel, bias, *args)
         assert y.dtype == x.dtype
@@ -140,6 +141,10 @@ def test_conv_chunks_cover_the_batch(monkeypatch):
     assert chunks[0] == (0, 6) and chunks[-1] == (252, 256) and len(chunks) == 43
     assert all(a == b for (_, a), (b, _) in zip(chunks[:-1], chunks[1:]))  # contiguous, no gaps
     assert geometry.chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one image is the least
+    # small images: chunks grow until their products have MIN_ROWS rows, but never below one a thread
+    threads = geometry.THREADS
+    assert geometry.chunks(32, 7 * 7 * 2304 * 4, rows_per_image=4)[0] == (0, min(32, max(8, -(-32 // threads))))
+    assert len(geometry.chunks(256, per_image, rows_per_image=36)) == 43  # the notebook's conv2: unchanged
 
 
 def test_conv_results_do_not_share_the_scratch_buffer():
@@ -361,6 +366,7 @@ def test_a_convolution_that_pools_its_own_output_equals_the_two_ops(case, pool, 
     with pytest.MonkeyPatch.context() as mp:
         if small_chunks:
             mp.setattr(geometry, "CHUNK_BYTES", 1)  # one image a chunk
+            mp.setattr(geometry, "MIN_ROWS", 1)
         for impl in (K, F):
             pooled, argmax = impl.conv2d_pool_forward(x, kernel, bias, *args, relu, *pool_args)
             expected = impl.maxpool2d_forward(impl.conv2d_forward(x, kernel, bias, *args, relu=relu), *pool_args)

@@ -11,7 +11,7 @@ from numcnn._threads import parallel_chunks
 from numcnn.backend.numba import exact_windows, planar, winograd
 from numcnn.backend.numba._scalars import bias_relu
 from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel
-from numcnn.backend.numba.geometry import ConvGeometry, buffer, chunks
+from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import im2col_kernel
 from numcnn.backend.numba.pool import maxpool_kernel
 from numcnn.backend.shapes import output_hw
@@ -95,7 +95,7 @@ def _prepared(x, kernel, bias, strides, pads, relu):
     dtype = np.result_type(x, kernel)
     bias_arr = np.zeros(g.filters, dtype) if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     conv, uses_blas = chunk_convolution(np.ascontiguousarray(kernel, dtype=dtype), bias_arr, bias is not None, relu, g)
-    return x, g, dtype, conv, uses_blas, chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    return x, g, dtype, conv, uses_blas, g.chunks(x.shape[0], x.itemsize)
 
 
 def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu: bool = False) -> np.ndarray:

@@ -12,7 +12,7 @@ from numcnn._threads import parallel_chunks
 from numcnn.backend.numba import planar, winograd
 from numcnn.backend.numba._scalars import ZERO
 from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_filter_grad_kernel
-from numcnn.backend.numba.geometry import ConvGeometry, buffer, chunks
+from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import col2im_kernel, im2col_kernel
 from numcnn.backend.numba.pool import maxpool2d_backward, scatter_kernel
 
@@ -112,7 +112,7 @@ def _run_chunks(x, kernel, g, dtype, need_dx, chunk_dy):
     (rows, F) with ReLU's mask applied, and its column sums."""
     grad, finish = chunk_gradient(np.ascontiguousarray(kernel, dtype=dtype), g)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
-    parts = chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    parts = g.chunks(x.shape[0], x.itemsize)
 
     def body(i):
         s, e = parts[i]
@@ -125,7 +125,7 @@ def _run_chunks(x, kernel, g, dtype, need_dx, chunk_dy):
 
 def _direct_filter_gradient(x, dy4, relu_output4, kernel_shape, g, dtype):
     """Kernel and bias gradients by the direct loop (few inputs per window, no dx needed)."""
-    parts = chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    parts = g.chunks(x.shape[0], x.itemsize)
     use_mask = relu_output4 is not None
     y4 = relu_output4 if use_mask else dy4
 
@@ -203,7 +203,7 @@ def conv2d_input_grad(dy: np.ndarray, kernel: np.ndarray, x_shape, strides, pads
     dtype = dy2.dtype
     w2t = np.ascontiguousarray(kernel, dtype=dtype).reshape(g.width, g.filters).T
     dx = np.empty(tuple(x_shape), dtype=dtype)
-    parts = chunks(x_shape[0], g.pixels * g.width * dtype.itemsize)
+    parts = g.chunks(x_shape[0], dtype.itemsize)
 
     def body(i):
         s, e = parts[i]
