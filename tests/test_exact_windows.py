@@ -18,12 +18,13 @@ from numcnn.backend import numpy as F
 from numcnn.backend.numba import conv as KC
 from numcnn.backend.numba.geometry import ConvGeometry
 
-# (window, strides, pads, channels, filters) that take each method: direct (3·3·1 inputs a window), planar
+# (window, strides, pads, channels, filters) that take each method: direct (3·3·1 inputs, strided), planar
 # (stride 1, few channels or filters: a 5×5 'same' first layer, an RGB 3×3, 4 filters), Winograd (3×3 stride 1,
 # more channels and filters, with and without 'same' pads), im2col + GEMM (5×5; 3×3 stride 2).
 PATHS = {
-    "direct": ((3, 3), (1, 1), (0, 0, 0, 0), 1, 4),
+    "direct": ((3, 3), (2, 2), (0, 0, 0, 0), 1, 12),
     "planar-5x5-same": ((5, 5), (1, 1), (2, 2, 2, 2), 1, 6),
+    "planar-grey-3x3": ((3, 3), (1, 1), (0, 0, 0, 0), 1, 32),
     "planar-rgb": ((3, 3), (1, 1), (1, 1, 1, 1), 3, 12),
     "planar-few-filters": ((3, 3), (1, 1), (0, 0, 0, 0), 6, 4),
     "winograd": ((3, 3), (1, 1), (0, 0, 0, 0), 5, 12),

@@ -10,7 +10,7 @@ from numba import njit
 from numcnn._threads import parallel_chunks
 from numcnn.backend.numba import exact_windows, planar, winograd
 from numcnn.backend.numba._scalars import bias_relu
-from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel
+from numcnn.backend.numba.direct_conv import direct_conv_kernel
 from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import im2col_kernel
 from numcnn.backend.numba.pool import maxpool_kernel
@@ -44,12 +44,12 @@ def _winograd_conv(x, v, bias, use_bias, relu, top, left, y, zero_is_exact) -> N
 def chunk_convolution(kernel, bias, use_bias, relu, g: ConvGeometry):
     """The fastest way to convolve one chunk, as ``(conv(x_chunk, y_chunk), uses_blas)``:
 
-    - a direct loop when windows hold few inputs (``kh·kw·C ≤ MAX_DIRECT_WIDTH``, MNIST's first layer);
     - the planar direct kernels for stride-1 kernels with few channels or filters (``ConvGeometry.planar``);
+    - a direct loop for other windows of few inputs (``kh·kw·C ≤ MAX_DIRECT_WIDTH``: strided grey layers);
     - Winograd F(4×4, 3×3) for other 3×3 stride-1 kernels (~1.8× faster than im2col + GEMM on conv2);
     - otherwise im2col into this thread's buffer, one product into the chunk's rows, then bias and ReLU.
     """
-    if g.width <= MAX_DIRECT_WIDTH:
+    if g.direct:
 
         def direct(xs, ys):
             direct_conv_kernel(xs, kernel, bias, use_bias, relu, g.sh, g.sw, g.top, g.left, ys)

@@ -11,7 +11,7 @@ from numba import njit
 from numcnn._threads import parallel_chunks
 from numcnn.backend.numba import planar, winograd
 from numcnn.backend.numba._scalars import ZERO
-from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_filter_grad_kernel
+from numcnn.backend.numba.direct_conv import direct_filter_grad_kernel
 from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import col2im_kernel, im2col_kernel
 from numcnn.backend.numba.pool import maxpool2d_backward, scatter_kernel
@@ -151,7 +151,7 @@ def conv2d_backward(
     dy2 = np.ascontiguousarray(dy).reshape(-1, g.filters)
     dtype = dy2.dtype
     y2 = None if relu_output is None else np.ascontiguousarray(relu_output).reshape(-1, g.filters)
-    if g.width <= MAX_DIRECT_WIDTH and not need_dx:  # e.g. a first layer on grey images
+    if g.direct and not need_dx:  # e.g. a first layer on grey images
         shape4 = (x.shape[0], g.out_h, g.out_w, g.filters)
         y4 = None if y2 is None else y2.reshape(shape4)
         return None, *_direct_filter_gradient(x, dy2.reshape(shape4), y4, kernel.shape, g, dtype)
@@ -180,7 +180,7 @@ def conv2d_pool_backward(dy, argmax, pooled, x, kernel, strides, pads, relu: boo
     argmax = np.ascontiguousarray(argmax, dtype=np.int32)
     pooled = np.ascontiguousarray(pooled)
     dtype = dy.dtype
-    if g.width <= MAX_DIRECT_WIDTH and not need_dx:  # the direct loop reads a dense gradient
+    if g.direct and not need_dx:  # the direct loop reads a dense gradient
         masked = np.where(pooled > 0, dy, dtype.type(0)) if relu else dy
         dense = maxpool2d_backward(masked, argmax, (x.shape[0], g.out_h, g.out_w, g.filters))
         return None, *_direct_filter_gradient(x, dense, None, kernel.shape, g, dtype)
