@@ -246,8 +246,11 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
 
 
 def _parallel_chunks(n_chunks: int, body, threads: int, uses_blas: bool) -> list:
-    if n_chunks <= 1 or threads <= 1:
+    if threads <= 1:  # no BLAS control: BLAS parallelises the products itself
         return [body(i) for i in range(n_chunks)]
+    if n_chunks <= 1:  # one chunk, here, with one BLAS thread like every chunk (no spinning workers after)
+        with _single_threaded_blas() if uses_blas else contextlib.nullcontext():
+            return [body(i) for i in range(n_chunks)]
     results = [None] * n_chunks
     counter = itertools.count()  # next() on a count is atomic under the GIL
 
