@@ -173,8 +173,8 @@ def blas_call():
 @contextlib.contextmanager
 def on_this_thread():
     """BLAS work that runs on the calling thread alone: marked for a fork (``blas_call``), with OpenBLAS at one
-    thread, whose workers would otherwise spin after the product and slow the kernels that follow (the
-    keras.io convnet's step: 40 → 34 ms, from its one 2-MFLOP dense product)."""
+    thread, whose workers would otherwise spin after the product and slow the kernels that follow
+    (benchmarks/README.md)."""
     with blas_call(), _single_threaded_blas():
         yield
 

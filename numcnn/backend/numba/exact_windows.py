@@ -19,7 +19,8 @@ So after the products, per image: ``window_groups`` numbers the distinct pixels 
 comparison with the first pixel of that hash) and then the distinct windows (by their pixels' numbers, exactly),
 (a pixel whose bits no other pixel has, which a counting sketch of hashes finds without any table, is its own
 number, and a window holding one is its own group: on random data that is nearly every window, so the pass
-costs about as much as Winograd's input transform; before, it cost 3× more), and ``restore_exact_windows``
+costs about as much as Winograd's input transform, where hashing every pixel and window cost three times
+as much: benchmarks/README.md), and ``restore_exact_windows``
 writes the bias into the outputs of empty windows and copies into every other
 window's output the output of the first window equal to it. Equality is exact; hashes only find candidates.
 """

@@ -19,12 +19,12 @@ from numcnn.backend.shapes import output_hw
 CHUNK_BYTES = 4 * 2**20
 CHUNKS_PER_THREAD = 4
 # A chunk's products get at least this many rows (Winograd tiles or output pixels) when the batch allows one
-# chunk a thread: Géron's 7×7×256 layers at batch 32 (4 tiles an image) ran 15 % faster a step with 16-image
-# chunks than with 4-image ones, whose 16-row products starved BLAS.
+# chunk a thread: small images (Géron's 7×7×256 layers, 4 tiles an image) otherwise make products of 16 rows,
+# which starve BLAS (benchmarks/README.md).
 MIN_ROWS = 128
 
-# The planar direct kernels win below these channel or filter counts (measured per chunk, one core, against
-# im2col + GEMM and Winograd: benchmarks/README.md).
+# The planar direct kernels win below these channel or filter counts (against im2col + GEMM and Winograd:
+# benchmarks/README.md).
 PLANAR_MAX_CHANNELS = 4
 PLANAR_MAX_FILTERS = 8
 
@@ -70,8 +70,8 @@ class ConvGeometry(NamedTuple):
     def planar(self) -> bool:
         """A stride-1 convolution with few channels or filters, which the planar direct kernels compute
         (``planar``): first layers on grey and RGB images, LeNet's 6-filter layer, tiny stacks. They also
-        beat the NHWC direct kernels on 3×3 grey first layers (the keras.io convnet's step 9 % faster, the
-        notebook's the same), which keep strided windows of at most ``MAX_DIRECT_WIDTH`` inputs."""
+        beat the NHWC direct kernels on 3×3 grey first layers, which keep strided windows of at most
+        ``MAX_DIRECT_WIDTH`` inputs (benchmarks/README.md)."""
         return (
             self.sh == 1
             and self.sw == 1

@@ -11,8 +11,8 @@ import numpy as np
 from numcnn._threads import THREADS, on_this_thread, parallel_chunks, split
 
 # Below this many multiply-adds a product runs on the caller's thread alone: handing half of it to another
-# thread cost more than it saved (LeNet-5's step 13.5 → 9.4 ms when raised from 2²⁰), and far more on a busy
-# machine, where the other thread may wait a time slice for its core.
+# thread costs more than it saves, and far more on a busy machine, where the other thread may wait a time
+# slice for its core (measurements: benchmarks/README.md).
 _MIN_WORK = 1 << 23
 # OpenBLAS runs a product of at most this many multiply-adds on one thread (its SMP threshold, 65536 × 4), so
 # no fork can cut it in two: it needs none of the pool's or the fork guard's bookkeeping.

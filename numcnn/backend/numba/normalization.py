@@ -2,7 +2,7 @@
 :mod:`numcnn.backend.numpy.normalization`: each core takes blocks of rows, the channel sums of a block are
 accumulated in float64 and added in block order (results never depend on timing), and each of the layer's
 passes (statistics, normalise; the two gradient sums, dx) reads every element once, where NumPy's took
-four to six passes and as many temporaries (VGG's batch normalizations were a third of its training step)."""
+four to six passes and as many temporaries (timings: benchmarks/README.md)."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def planar_conv_kernel(planes, kernel, bias, use_bias, relu, y):
     (kh, kw, C, F4), F4 the filters rounded up to ``BLOCK`` with zero filters; bias (F,), ReLU'd when asked.
 
     Taps go three at a time through four filters' accumulators: 24 operations for 3 slice loads and 4
-    accumulator loads and stores (one tap and filter at a time measured 1.3–2× slower). Every output's sum
+    accumulator loads and stores (one tap and filter at a time was slower: benchmarks/README.md). Every output's sum
     runs in the same order, (c, i, j)."""
     n_img, c_n, hp, wp = planes.shape
     kh, kw, _, f4 = kernel.shape
