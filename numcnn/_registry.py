@@ -48,6 +48,10 @@ class Registry:
         """The names listed in error messages, in registration order."""
         return list(self._shown)
 
+    def classes(self) -> list[type]:
+        """Every registered class once, in registration order (what tables of the family derive from)."""
+        return list(dict.fromkeys(entry for entry in self._entries.values() if isinstance(entry, type)))
+
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name.lower() in self._entries
 
