@@ -84,6 +84,13 @@ class Registry:
         expected = f"a name, a {self.base.__name__} or a {{'class_name': ..., 'config': ...}} dict"
         raise invalid(self.argument, expected, identifier, TypeError)
 
+    def deserialize(self, config: dict):
+        """A new object from ``serialize``'s (or Keras') ``{'class_name': ..., 'config': {...}}`` dict only;
+        ``TypeError`` for anything else. (Families whose Keras ``deserialize`` also takes a name use ``get``.)"""
+        if not isinstance(config, dict):
+            raise invalid("config", "a {'class_name': ..., 'config': ...} dict", config, TypeError)
+        return self.get(config)
+
 
 def serialize(obj) -> dict:
     """``{'class_name': ..., 'config': {...}}`` of an object with ``get_config()``, the form ``get`` reads."""

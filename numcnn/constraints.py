@@ -20,8 +20,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import finite_number, invalid, is_int
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._registry import Registry, serialize
 
 
 def _axis(axis):
@@ -137,12 +136,7 @@ def get(identifier) -> Constraint | None:
     return None if identifier is None else _REGISTRY.get(identifier)
 
 
-def serialize(constraint: Constraint) -> dict:
-    return _serialize(constraint)
-
-
-def deserialize(config: dict) -> Constraint:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [

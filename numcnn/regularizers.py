@@ -19,8 +19,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import finite_number, one_of
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._registry import Registry, serialize
 
 
 def _coefficient(name, value, default):
@@ -160,12 +159,7 @@ def get(identifier) -> Regularizer | None:
     return None if identifier is None else _REGISTRY.get(identifier)
 
 
-def serialize(regularizer: Regularizer) -> dict:
-    return _serialize(regularizer)
-
-
-def deserialize(config: dict) -> Regularizer:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [
