@@ -20,6 +20,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import finite_number, invalid, is_int
+from numcnn._config import Configurable
 from numcnn._registry import Registry, serialize
 
 
@@ -47,7 +48,7 @@ def _weights(w):
     return w if w.dtype.kind == "f" else w.astype(backend.floatx())
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: the identity. A subclass writes ``__call__`` and ``get_config``."""
 
     def __call__(self, w) -> np.ndarray:
@@ -55,14 +56,6 @@ class Constraint:
 
     def get_config(self) -> dict:
         return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):
