@@ -48,6 +48,10 @@ class Registry:
         """The names listed in error messages, in registration order."""
         return list(self._shown)
 
+    def classes(self) -> list[type]:
+        """Every registered class once, in registration order (what tables of the family derive from)."""
+        return list(dict.fromkeys(entry for entry in self._entries.values() if isinstance(entry, type)))
+
     def __contains__(self, name) -> bool:
         return isinstance(name, str) and name.lower() in self._entries
 
@@ -79,6 +83,13 @@ class Registry:
             return entry.from_config(dict(config))
         expected = f"a name, a {self.base.__name__} or a {{'class_name': ..., 'config': ...}} dict"
         raise invalid(self.argument, expected, identifier, TypeError)
+
+    def deserialize(self, config: dict):
+        """A new object from ``serialize``'s (or Keras') ``{'class_name': ..., 'config': {...}}`` dict only;
+        ``TypeError`` for anything else. (Families whose Keras ``deserialize`` also takes a name use ``get``.)"""
+        if not isinstance(config, dict):
+            raise invalid("config", "a {'class_name': ..., 'config': ...} dict", config, TypeError)
+        return self.get(config)
 
 
 def serialize(obj) -> dict:

@@ -170,6 +170,15 @@ def blas_call():
             _flight.notify_all()
 
 
+@contextlib.contextmanager
+def on_this_thread():
+    """BLAS work that runs on the calling thread alone: marked for a fork (``blas_call``), with OpenBLAS at one
+    thread, whose workers would otherwise spin after the product and slow the kernels that follow
+    (benchmarks/README.md)."""
+    with blas_call(), _single_threaded_blas():
+        yield
+
+
 def _before_fork() -> None:
     mine = getattr(_own_calls, "n", 0)  # BLAS work this very thread is inside of cannot end before it forks
     with _flight:
@@ -228,6 +237,8 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
     ``uses_blas``: the body calls matrix products; without a way to make BLAS single-threaded, everything
     then runs on the caller and BLAS parallelises the products itself.
     """
+    if n_chunks == 1 and not uses_blas:  # nothing to share out: skip the bookkeeping (µs that add up per layer)
+        return [body(0)]
     if uses_blas:
         with blas_call():
             return _parallel_chunks(n_chunks, body, THREADS if BLAS_CONTROL else 1, True)
@@ -235,8 +246,11 @@ def parallel_chunks(n_chunks: int, body, *, uses_blas: bool = False) -> list:
 
 
 def _parallel_chunks(n_chunks: int, body, threads: int, uses_blas: bool) -> list:
-    if n_chunks <= 1 or threads <= 1:
+    if threads <= 1:  # no BLAS control: BLAS parallelises the products itself
         return [body(i) for i in range(n_chunks)]
+    if n_chunks <= 1:  # one chunk, here, with one BLAS thread like every chunk (no spinning workers after)
+        with _single_threaded_blas() if uses_blas else contextlib.nullcontext():
+            return [body(i) for i in range(n_chunks)]
     results = [None] * n_chunks
     counter = itertools.count()  # next() on a count is atomic under the GIL
 
@@ -260,5 +274,13 @@ def _parallel_chunks(n_chunks: int, body, threads: int, uses_blas: bool) -> list
 def parallel_for(n: int, body, *, min_items: int = 1, uses_blas: bool = False) -> None:
     """Run ``body(start, stop)`` over ``range(n)`` in contiguous pieces of at least ``min_items`` items,
     a few per thread so that the threads can balance; small jobs stay on the caller's thread."""
+    if n < 2 * max(min_items, 1):  # one piece: run it here, without the pool's bookkeeping
+        if n > 0:
+            if uses_blas:
+                with blas_call():
+                    body(0, n)
+            else:
+                body(0, n)
+        return
     pieces = split(n, min(4 * THREADS, max(1, n // max(min_items, 1))))
     parallel_chunks(len(pieces), lambda i: body(*pieces[i]), uses_blas=uses_blas)

@@ -20,8 +20,8 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import finite_number, invalid, is_int
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._config import Configurable
+from numcnn._registry import Registry, serialize
 
 
 def _axis(axis):
@@ -48,7 +48,7 @@ def _weights(w):
     return w if w.dtype.kind == "f" else w.astype(backend.floatx())
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: the identity. A subclass writes ``__call__`` and ``get_config``."""
 
     def __call__(self, w) -> np.ndarray:
@@ -56,14 +56,6 @@ class Constraint:
 
     def get_config(self) -> dict:
         return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):
@@ -137,12 +129,7 @@ def get(identifier) -> Constraint | None:
     return None if identifier is None else _REGISTRY.get(identifier)
 
 
-def serialize(constraint: Constraint) -> dict:
-    return _serialize(constraint)
-
-
-def deserialize(config: dict) -> Constraint:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [

@@ -155,6 +155,7 @@ class ConvPoolStep(Step):
         conv.grads["kernel"] = dkernel
         if conv.use_bias:
             conv.grads["bias"] = dbias
+        self._cache = None  # backward ran: the input and the pool's argmax are no longer needed
         if self.needs_dx[0]:
             add_gradients(grads, self.inputs, [dx], self.needs_dx)
 
@@ -342,6 +343,8 @@ class Plan:
                         grads[s] = np.zeros(0)
                 step.backward(grads)
                 ran.append(step)
+                for s in step.outputs:  # consumed: its producer was the last to need it
+                    grads[s] = None
         self._collect_shared_gradients(ran)
         self.trained = {id(layer) for step in ran for layer in step.layers}
 

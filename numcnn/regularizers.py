@@ -19,8 +19,8 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import finite_number, one_of
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._config import Configurable
+from numcnn._registry import Registry, serialize
 
 
 def _coefficient(name, value, default):
@@ -33,7 +33,7 @@ def _weights(w) -> np.ndarray:
     return w if w.dtype.kind == "f" else w.astype(backend.floatx())
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: no penalty. A subclass writes ``__call__``, ``gradient`` and ``get_config``."""
 
     def __call__(self, w) -> float:
@@ -44,14 +44,6 @@ class Regularizer:
 
     def get_config(self) -> dict:
         return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
@@ -160,12 +152,7 @@ def get(identifier) -> Regularizer | None:
     return None if identifier is None else _REGISTRY.get(identifier)
 
 
-def serialize(regularizer: Regularizer) -> dict:
-    return _serialize(regularizer)
-
-
-def deserialize(config: dict) -> Regularizer:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [

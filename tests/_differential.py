@@ -2,7 +2,8 @@
 training step through the public API, and the near-tie margin of a float32 comparison.
 
 A "path" is a way the shipped code can compute a layer: the convolution's direct loop (few inputs a window),
-Winograd F(4×4, 3×3) (3×3 stride 1) and im2col + GEMM (anything else), each with ReLU fused in or a linear
+the planar direct kernels (stride 1, at most 4 channels or 8 filters), Winograd F(4×4, 3×3) (other 3×3
+stride 1) and im2col + GEMM (anything else), each with ReLU fused in or a linear
 activation, 'valid' or 'same' padding, stride 1 or 2; a max-pool fused into the convolution before it or on
 its own; average pooling, global max pooling, BatchNormalization, Dropout in training, and the fused
 softmax-crossentropy head.
@@ -30,16 +31,16 @@ from numcnn.utils import set_random_seed, to_categorical
 
 
 def _notebook(c):
-    # direct (3·3·c inputs a window for c = 1), Winograd, the fused conv + pool, the softmax head
-    return [Conv2D(6, 3, activation="relu"), Conv2D(8, 3, activation="relu"), MaxPooling2D(), Flatten(),
+    # direct (3·3·c inputs a window for c = 1; planar for c = 2), Winograd, the fused conv + pool, the softmax head
+    return [Conv2D(6, 3, activation="relu"), Conv2D(10, 3, activation="relu"), MaxPooling2D(), Flatten(),
             Dense(12, activation="relu"), Dense(5, activation="softmax")]  # fmt: skip
 
 
 def _same_strided(c):
     # 'same' everywhere: Winograd with pads, a linear stride-2 im2col, a 5×5 im2col fused with an overlapping
     # 'same' pool, average pooling, and a linear head
-    return [Conv2D(6, 3, padding="same", activation="relu"), Conv2D(8, 3, padding="same", activation="relu"),
-            Conv2D(8, 3, strides=2, padding="same"), Conv2D(6, 5, padding="same", activation="relu"),
+    return [Conv2D(6, 3, padding="same", activation="relu"), Conv2D(10, 3, padding="same", activation="relu"),
+            Conv2D(8, 3, strides=2, padding="same"), Conv2D(9, 5, padding="same", activation="relu"),
             MaxPooling2D(3, strides=1, padding="same"), AveragePooling2D(), Flatten(),
             Dense(5, activation="softmax")]  # fmt: skip
 
@@ -56,7 +57,15 @@ def _global_max(c):
             GlobalMaxPooling2D(), Dense(5, activation="softmax")]  # fmt: skip
 
 
+def _lenet(c):
+    # LeNet's shapes on the planar kernels: a 5×5 'same' first layer fused with its pool, a layer with few
+    # filters that needs its input gradient, a linear 2×2 'same' (pads after only), the softmax head
+    return [Conv2D(6, 5, padding="same", activation="relu"), MaxPooling2D(), Conv2D(5, 3, activation="relu"),
+            Conv2D(7, 2, padding="same"), Flatten(), Dense(5, activation="softmax")]  # fmt: skip
+
+
 MODELS = {
+    "lenet": _lenet,
     "notebook": _notebook,
     "same-strided": _same_strided,
     "bn-dropout": _batchnorm_dropout,

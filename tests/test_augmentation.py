@@ -23,6 +23,7 @@ def all_layers(**kwargs):
         layers.RandomRotation(0.2, **kwargs),
         layers.RandomZoom(0.3, **kwargs),
         layers.RandomContrast(0.5, value_range=(0, 1), **kwargs),
+        layers.RandomBrightness(0.3, value_range=(0, 1), **kwargs),
     ]
 
 
@@ -113,6 +114,37 @@ def test_transforms_exact_cases():
     np.testing.assert_array_equal(zoom(x, training=True), x)
 
 
+def test_brightness_shifts_each_image_and_stops_the_gradient_where_it_clips():
+    layer = layers.RandomBrightness(0.5, value_range=(0, 1), **F64)
+    layer.draw = lambda shape, rng: np.array([0.25, -0.5])
+    x = np.array([0.0, 0.5, 0.75, 1.0]).reshape(2, 1, 2, 1)
+    np.testing.assert_array_equal(layer(x, training=True).ravel(), [0.25, 0.75, 0.25, 0.5])
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)).ravel(), [1, 1, 1, 1])
+    layer.draw = lambda shape, rng: np.array([0.25, 0.25])
+    np.testing.assert_array_equal(layer(x, training=True).ravel(), [0.25, 0.75, 1.0, 1.0])
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)).ravel(), [1, 1, 1, 0])  # 0.75 + 0.25 on the bound
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_grayscale_uses_luma_weights_and_sends_the_gradient_back_by_them(rng, data_format):
+    x = images(4, (3, 5, 6, 3))
+    grey = np.array([True, False, True])
+    layer = layers.RandomGrayscale(0.5, data_format=data_format, **F64)
+    layer.draw = lambda shape, rng: grey
+    to_format = (lambda a: a.transpose(0, 3, 1, 2)) if data_format == "channels_first" else (lambda a: a)
+    y = layer(to_format(x), training=True)
+    luma = x @ np.array([0.2989, 0.5870, 0.1140])
+    expected = np.where(grey[:, None, None, None], luma[..., None], x)
+    np.testing.assert_allclose(y, to_format(expected), rtol=1e-15)
+    for sample in (x, rng.standard_normal(x.shape)):
+        errors = assert_gradients(layer, to_format(sample), training=True, params=grey)
+        assert set(errors) == {"x"}
+    one_channel = images(5, (2, 4, 4, 1))
+    np.testing.assert_array_equal(layers.RandomGrayscale(1.0, **F64)(one_channel, training=True), one_channel)
+    with pytest.raises(ValueError, match="input_shape.*3 channels"):
+        layers.RandomGrayscale(**F64)(np.ones((2, 4, 4, 2)), training=True)
+
+
 def test_contrast_clips_to_the_value_range_and_stops_the_gradient_there():
     layer = layers.RandomContrast(0.5, value_range=(0, 1), **F64)
     layer.draw = lambda shape, rng: np.array([1.5])
@@ -143,6 +175,7 @@ FIXED = {
         np.array([[1.13, 1.13], [0.71, 0.71], [1.3, 1.3]]),
     ),
     "contrast": (lambda **k: layers.RandomContrast((0.5, 0.5), value_range=(-10, 10), **k), np.array([1.3, 0.6, 1.0])),
+    "brightness": (lambda **k: layers.RandomBrightness(0.5, value_range=(-10, 10), **k), np.array([0.3, -2.0, 7.5])),
 }
 
 
@@ -197,6 +230,10 @@ def test_backward_is_the_adjoint_of_the_transform(seed, size, fill_mode, interpo
         (lambda: layers.RandomFlip("diagonal"), ValueError, "argument 'mode'"),
         (lambda: layers.RandomFlip(seed=-1), ValueError, "argument 'seed'"),
         (lambda: layers.RandomRotation(0.1, fill_value=float("nan")), ValueError, "argument 'fill_value'"),
+        (lambda: layers.RandomBrightness(1.5), ValueError, "argument 'factor'"),
+        (lambda: layers.RandomBrightness((0.2, 1.1)), ValueError, "argument 'factor'"),
+        (lambda: layers.RandomBrightness(0.1, value_range=(1, 1)), ValueError, "argument 'value_range'"),
+        (lambda: layers.RandomGrayscale(1.5), ValueError, "argument 'factor'"),
     ],
 )
 def test_bad_arguments(make, error, match):

@@ -146,3 +146,13 @@ def test_loss_and_metric_names_keras_would_not_resolve_are_written_as_it_spells_
 def test_compile_configs_keras_wrote_round_trip(compile_config):
     kwargs = kc.compile_from_keras(compile_config)
     assert kc.compile_to_keras(**kwargs) == compile_config
+
+
+def test_loss_metric_and_schedule_tables_name_only_keras_classes():
+    # The tables are derived from numcnn's registries, so a class numcnn registers that Keras lacks shows here.
+    assert set(ko.LOSSES) <= set(CATALOG["names"]["losses"])
+    assert set(ko.METRICS) <= set(CATALOG["names"]["metrics"])
+    assert set(kc._SCHEDULES) == {spec["class_name"] for spec in OBJECTS["schedules"]}
+    assert all(
+        entry.numcnn() is not None for table in (ko.LOSSES, ko.METRICS, kc._SCHEDULES) for entry in table.values()
+    )

@@ -16,6 +16,8 @@ from numcnn.backend import numba as _kernels
 from numcnn.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from numcnn.models import Sequential
 
+# Kernels that accumulate in float64 by design: batch normalization's channel sums over thousands of rows.
+WIDE_ACCUMULATORS = {"normalization._sums_kernel"}
 DOUBLE_ARITHMETIC = re.compile(r"\bv(add|sub|mul|div|sqrt|max|min|f[n]?m(add|sub)\d*)[ps]d\b|\bvcvtss2sd\b")
 
 
@@ -55,7 +57,7 @@ def test_float32_kernels_do_no_double_precision_arithmetic():
         body = fresh.inspect_asm(signature).split("_ZN7cpython")[0]  # the kernel, not its Python wrapper
         found = DOUBLE_ARITHMETIC.findall(body)
         checked.append(name)
-        if found:
+        if found and name not in WIDE_ACCUMULATORS:
             promoted[name] = len(found)
     assert {"winograd.transform_input", "winograd.transform_gradient", "elementwise._adam_kernel"} <= set(checked)
     assert promoted == {}

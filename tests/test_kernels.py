@@ -81,6 +81,7 @@ def test_conv_forward_and_backward_match(case, contiguous, chunk_bytes):
     with pytest.MonkeyPatch.context() as mp:
         if chunk_bytes is not None:
             mp.setattr(geometry, "CHUNK_BYTES", chunk_bytes)
+            mp.setattr(geometry, "MIN_ROWS", 1)
         copies = [x.copy(), kernel.copy(), bias.copy()]
         y = K.conv2d_forward(x, kernel, bias, *args)
         assert y.dtype == x.dtype
@@ -140,6 +141,10 @@ def test_conv_chunks_cover_the_batch(monkeypatch):
     assert chunks[0] == (0, 6) and chunks[-1] == (252, 256) and len(chunks) == 43
     assert all(a == b for (_, a), (b, _) in zip(chunks[:-1], chunks[1:]))  # contiguous, no gaps
     assert geometry.chunks(5, 2**40) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # one image is the least
+    # small images: chunks grow until their products have MIN_ROWS rows, but never below one a thread
+    threads = geometry.THREADS
+    assert geometry.chunks(32, 7 * 7 * 2304 * 4, rows_per_image=4)[0] == (0, min(32, max(8, -(-32 // threads))))
+    assert len(geometry.chunks(256, per_image, rows_per_image=36)) == 43  # the notebook's conv2: unchanged
 
 
 def test_conv_results_do_not_share_the_scratch_buffer():
@@ -232,8 +237,8 @@ def test_same_names_and_signatures():
 
     assert F.__all__ == K.__all__
     # 13 ops and the fused convolution + max-pool, forward and backward; then the layers' conv2d_input_grad,
-    # depthwise convolution (2), affine transform (2) and bilinear resize (2)
-    assert len(F.__all__) == 22
+    # depthwise convolution (2), affine transform (2), bilinear resize (2) and batch normalization (2)
+    assert len(F.__all__) == 24
     for name in F.__all__:
         assert inspect.signature(getattr(K, name)) == inspect.signature(getattr(F, name)), name
 
@@ -290,15 +295,16 @@ def test_matmul_matches(m, k, n, dtype, seed):
     st.integers(1, 3),
     st.integers(3, 13),
     st.integers(3, 13),
-    st.integers(2, 9),
-    st.integers(1, 9),
+    st.integers(5, 9),  # more than 4 channels and 8 filters: fewer take the planar kernels
+    st.integers(9, 12),
     st.sampled_from(["valid", "same", "other"]),
     DTYPES,
     st.integers(0, 2**32 - 1),
 )
 def test_winograd_convolutions_match_the_reference(n, h, w, c, f, padding, dtype, seed):
-    """3×3 stride-1 kernels with ≥ 2 input channels take Winograd F(4×4, 3×3), forward and backward: every
-    result within its rounding bound of the exact (float64) convolution; the bias's and ReLU's parts as usual."""
+    """3×3 stride-1 kernels with > 4 input channels and > 8 filters take Winograd F(4×4, 3×3), forward and
+    backward: every result within its rounding bound of the exact (float64) convolution; the bias's and ReLU's
+    parts as usual."""
     rng = np.random.default_rng(seed)
     pads = {"valid": (0, 0, 0, 0), "same": (1, 1, 1, 1), "other": (2, 0, 1, 2)}[padding]
     x = rng.standard_normal((n, h, w, c)).astype(dtype)
@@ -324,8 +330,8 @@ def test_the_winograd_bounds_catch_a_wrong_transform(monkeypatch):
     the forward result, dx and dkernel (G enters all three; B and A are written out in the kernels)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 10, 10, 8)).astype(np.float32)
-    kernel = rng.standard_normal((3, 3, 8, 4)).astype(np.float32)
-    dy = rng.standard_normal((2, 8, 8, 4)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 8, 12)).astype(np.float32)  # Winograd's shape, not the planar kernels'
+    dy = rng.standard_normal((2, 8, 8, 12)).astype(np.float32)
     pads = (0, 0, 0, 0)
     x64, kernel64 = x.astype(np.float64), kernel.astype(np.float64)
     exact = (
@@ -360,6 +366,7 @@ def test_a_convolution_that_pools_its_own_output_equals_the_two_ops(case, pool, 
     with pytest.MonkeyPatch.context() as mp:
         if small_chunks:
             mp.setattr(geometry, "CHUNK_BYTES", 1)  # one image a chunk
+            mp.setattr(geometry, "MIN_ROWS", 1)
         for impl in (K, F):
             pooled, argmax = impl.conv2d_pool_forward(x, kernel, bias, *args, relu, *pool_args)
             expected = impl.maxpool2d_forward(impl.conv2d_forward(x, kernel, bias, *args, relu=relu), *pool_args)

@@ -41,10 +41,17 @@ def stand_in_data(monkeypatch):
     monkeypatch.setattr(cifar10, "load_data", lambda: (_colour(320, 2), _colour(64, 3)))
 
 
-def _run(name):
-    source = (SCRIPTS / f"{name}.py").read_text()
+def translate(source: str) -> str:
+    """Keras' import words to numcnn's, as a user would change them (``"m.keras"`` keeps its suffix)."""
+    source = re.sub(r"(?m)^import tensorflow as tf$", "import numcnn", source)
+    source = re.sub(r"(?m)^from tensorflow import keras$", "import numcnn", source)
+    source = re.sub(r"\btensorflow\.keras\b", "numcnn", source)
     source = re.sub(r"\btf\.keras\.", "numcnn.", source)
-    source = re.sub(r"\bkeras\b", "numcnn", source)
+    return re.sub(r"(?<![.\w])keras\b", "numcnn", source)
+
+
+def _run(name):
+    source = translate((SCRIPTS / f"{name}.py").read_text())
     namespace = {"__name__": "__main__"}
     exec(compile(source, f"{name}.py", "exec"), namespace)  # noqa: S102 (our own test scripts)
     return namespace

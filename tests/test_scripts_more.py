@@ -11,26 +11,16 @@ they are noticed the day they pass."""
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_scripts import _colour, _digits
+from test_scripts import _colour, _digits, translate
 
 from numcnn.datasets import cifar10, fashion_mnist, mnist
 
 SCRIPTS = Path(__file__).parent / "scripts"
 _ACC = ["accuracy", "loss", "val_accuracy", "val_loss"]
-
-
-def translate(source: str) -> str:
-    """Keras' import words to numcnn's, as a user would change them (``"m.keras"`` keeps its suffix)."""
-    source = re.sub(r"(?m)^import tensorflow as tf$", "import numcnn", source)
-    source = re.sub(r"(?m)^from tensorflow import keras$", "import numcnn", source)
-    source = re.sub(r"\btensorflow\.keras\b", "numcnn", source)
-    source = re.sub(r"\btf\.keras\.", "numcnn.", source)
-    return re.sub(r"(?<![.\w])keras\b", "numcnn", source)
 
 
 def test_translate_keeps_file_suffixes():

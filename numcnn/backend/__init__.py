@@ -12,7 +12,8 @@ op                              reference (numpy/)     fast (numba/)           h
 ==============================  =====================  ======================  ===============================
 im2col, col2im                  conv.py                im2col.py               test_kernels, test_reference_ops
 conv2d_forward                  conv.py                conv.py: direct,        test_kernels, test_exact_windows,
-                                                       Winograd, im2col+GEMM   test_differential
+                                                       planar.py, Winograd,    test_planar, test_differential
+                                                       im2col+GEMM
 conv2d_backward                 conv.py                conv_backward.py        test_kernels, test_differential
 conv2d_pool_forward (fused)     conv.py: conv, pool    conv.py                 test_kernels, test_differential
 conv2d_pool_backward (fused)    conv.py: scatter,      conv_backward.py        test_kernels, test_differential
@@ -23,6 +24,7 @@ matmul                          math.py                linalg.py               t
 relu_forward, relu_backward     math.py                elementwise.py          test_kernels
 adam_update                     math.py                elementwise.py          test_kernels, test_optimizers
 softmax                         math.py                (no loop: the same)     test_kernels
+batchnorm_forward/_backward     normalization.py       normalization.py        test_batchnorm_ops, test_differential
 conv2d_input_grad               conv.py                conv_backward.py        test_conv_layers
 depthwise_conv2d_forward        depthwise.py           depthwise.py            test_conv_layers
 depthwise_conv2d_backward       depthwise.py           depthwise.py            test_conv_layers

@@ -7,12 +7,21 @@ from numcnn._registry import Registry
 from numcnn._registry import serialize as registry_serialize
 from numcnn.layers.activated import ActivatedLayer, KernelLayer
 from numcnn.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from numcnn.layers.augmentation import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
+from numcnn.layers.augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomFlip,
+    RandomGrayscale,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from numcnn.layers.base import Layer
 from numcnn.layers.conv import Conv2D, Convolution2D
 from numcnn.layers.conv1d import Conv1D, Convolution1D
 from numcnn.layers.conv_transpose import Conv2DTranspose, Convolution2DTranspose
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from numcnn.layers.cropping_augmentation import CenterCrop, RandomCrop
 from numcnn.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from numcnn.layers.input_layer import Input, InputLayer
 from numcnn.layers.layer_normalization import LayerNormalization
@@ -103,6 +112,10 @@ for _cls in (
     RandomRotation,
     RandomZoom,
     RandomContrast,
+    RandomBrightness,
+    RandomGrayscale,
+    RandomCrop,
+    CenterCrop,
     Conv2DTranspose,
     DepthwiseConv2D,
     SeparableConv2D,
@@ -190,6 +203,10 @@ __all__ = [
     "RandomRotation",
     "RandomZoom",
     "RandomContrast",
+    "RandomBrightness",
+    "RandomGrayscale",
+    "RandomCrop",
+    "CenterCrop",
     "Conv2DTranspose",
     "Convolution2DTranspose",
     "DepthwiseConv2D",

@@ -1,5 +1,6 @@
-"""Image augmentation layers: ``RandomFlip``, ``RandomTranslation``, ``RandomRotation``, ``RandomZoom`` and
-``RandomContrast``, with Keras 3's arguments, factor semantics, fill modes and draws per image.
+"""Image augmentation layers: ``RandomFlip``, ``RandomTranslation``, ``RandomRotation``, ``RandomZoom``,
+``RandomContrast``, ``RandomBrightness`` and ``RandomGrayscale``, with Keras 3's arguments, factor semantics,
+fill modes and draws per image.
 
 They change images only when called with ``training=True`` (inside ``fit``); at inference (``predict``,
 ``evaluate``, a plain ``layer(x)``) they are the identity. Keras 3 also augments on a direct ``layer(x)`` call,
@@ -22,7 +23,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn import random as nrandom
-from numcnn._checks import finite_number, invalid, non_negative_int, one_of
+from numcnn._checks import finite_number, fraction, invalid, non_negative_int, one_of
 from numcnn.backend.numpy.image import FILL_MODES, INTERPOLATIONS
 from numcnn.layers.base import Layer
 
@@ -47,6 +48,17 @@ def _factor_range(name, value, low, high, low_inclusive=True):
         return lower, upper
     f = abs(number(value))
     return -f, f
+
+
+def _value_range(value):
+    """Keras' ``value_range``: a pair ``(low, high)`` of finite numbers, ``low < high``."""
+    expected = "a pair (low, high) of numbers with low < high"
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise invalid("value_range", expected, value, TypeError)
+    low, high = (finite_number("value_range", v) for v in value)
+    if not low < high:
+        raise invalid("value_range", expected, value)
+    return low, high
 
 
 class _RandomImageLayer(Layer):
@@ -277,13 +289,7 @@ class RandomContrast(_RandomImageLayer):
             self.factor = _factor_range("factor", factor, 0.0, 1.0)
         else:
             self.factor = (0.0, _factor_range("factor", factor, 0.0, 1.0)[1])
-        expected = "a pair (low, high) of numbers with low < high"
-        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-            raise invalid("value_range", expected, value_range, TypeError)
-        low, high = (finite_number("value_range", v) for v in value_range)
-        if not low < high:
-            raise invalid("value_range", expected, value_range)
-        self.value_range = (low, high)
+        self.value_range = _value_range(value_range)
         super().__init__(seed, kwargs.pop("data_format", None), **kwargs)
 
     def draw(self, shape, rng):
@@ -304,3 +310,81 @@ class RandomContrast(_RandomImageLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+
+
+class RandomBrightness(_RandomImageLayer):
+    """``RandomBrightness(factor, value_range=(0, 255), seed=None)``: per image, ``y = clip(x + d, *value_range)``
+    with ``d = f · (high − low)``, ``f`` drawn uniformly from the factor's range (the same shift for every pixel
+    and channel of an image).
+
+    ``factor``: a number f in [−1, 1] gives [−|f|, |f|], a pair (lo, hi) in [−1, 1] the range [lo, hi]; so
+    ``RandomBrightness(0.2)`` on [0, 255] images adds up to ±51. Parameters of a call: (N,) shifts ``d`` in
+    the images' units. Backward passes the gradient where the clip did not bite (values on the bounds included,
+    as TensorFlow's clip does).
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        self.factor = _factor_range("factor", factor, -1.0, 1.0)
+        self.value_range = _value_range(value_range)
+        super().__init__(seed, kwargs.pop("data_format", None), **kwargs)
+
+    def draw(self, shape, rng):
+        low, high = self.value_range
+        return rng.uniform(self.factor[0], self.factor[1], size=shape[0]) * (high - low)
+
+    def transform(self, x, shifts):
+        z = x + shifts.astype(x.dtype)[:, None, None, None]
+        low, high = (x.dtype.type(v) for v in self.value_range)
+        self._passes = (z >= low) & (z <= high)
+        return np.clip(z, low, high)
+
+    def transform_backward(self, dy, shifts):
+        return np.where(self._passes, dy, dy.dtype.type(0))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+
+
+# ITU-R 601 luma weights, as tf.image.rgb_to_grayscale (and Keras' backends) use them
+_LUMA = np.array([0.2989, 0.5870, 0.1140])
+
+
+class RandomGrayscale(_RandomImageLayer):
+    """``RandomGrayscale(factor=0.5, data_format=None, seed=None)``: each image turns grey with probability
+    ``factor`` (in [0, 1]): every channel becomes ``0.2989·R + 0.5870·G + 0.1140·B``.
+
+    Images have 3 channels (RGB) or 1 (already grey: the layer passes them through). Parameters of a call: a
+    bool (N,) of the images turned grey. Backward sends each grey pixel's summed gradient back to R, G and B by
+    the same weights. Keras 3.15 leaves ``seed`` out of the layer's config, so a ``.keras`` file does not keep it
+    (numcnn's ``get_config`` does).
+    """
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        self.factor = fraction("factor", factor, high_inclusive=True)
+        super().__init__(seed, data_format, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        shape = super().compute_output_shape(input_shape)
+        channels = shape[1 if self.data_format == "channels_first" else 3]
+        if channels not in (1, 3):
+            expected = f"images of 3 channels (RGB) or 1 (grey) for layer '{self.name}'"
+            raise invalid("input_shape", expected, tuple(input_shape))
+        return shape
+
+    def draw(self, shape, rng):
+        return rng.random(shape[0]) < self.factor
+
+    def transform(self, x, grey):
+        if x.shape[3] == 1:
+            return x
+        luma = (x @ _LUMA.astype(x.dtype))[..., None]
+        return np.where(grey[:, None, None, None], luma, x)
+
+    def transform_backward(self, dy, grey):
+        if dy.shape[3] == 1:
+            return dy
+        weights = _LUMA.astype(dy.dtype)
+        return np.where(grey[:, None, None, None], dy.sum(axis=3, keepdims=True) * weights, dy)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor}

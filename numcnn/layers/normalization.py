@@ -113,33 +113,25 @@ class BatchNormalization(Layer):
         return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, self._axis))
 
     def _gamma(self, dtype):
-        return self.params["gamma"] if self.scale else np.ones((), dtype)
+        return self.params["gamma"] if self.scale else np.ones(self._channels, dtype)
 
     def _beta(self, dtype):
-        return self.params["beta"] if self.center else np.zeros((), dtype)
+        return self.params["beta"] if self.center else np.zeros(self._channels, dtype)
 
     # -- running ----------------------------------------------------------------------------------
     def forward(self, x, training=False):
         rows = self._to_rows(x)
-        dtype = rows.dtype.type
-        if training and self.trainable:
-            mean = np.einsum("ij->j", rows) / dtype(rows.shape[0])
-            centered = rows - mean
-            # biased variance from the centred values: stable where E[x²] − mean² would cancel
-            variance = np.einsum("ij,ij->j", centered, centered) / dtype(rows.shape[0])
+        self._channels = rows.shape[1]
+        gamma, beta = self._gamma(rows.dtype), self._beta(rows.dtype)
+        batch_stats = bool(training and self.trainable)
+        if batch_stats:
+            out, mean, variance, inv_std = backend.nn.batchnorm_forward(rows, gamma, beta, self.epsilon)
             self._update_moving(mean, variance)
         else:
-            mean, variance = self.state["moving_mean"], self.state["moving_variance"]
-            centered = None  # inference backward recomputes it from rows, kept by reference (never written)
-        inv_std = (1.0 / np.sqrt(variance + dtype(self.epsilon))).astype(rows.dtype, copy=False)
-        gain = self._gamma(rows.dtype) * inv_std
-        if centered is not None:
-            out = centered * gain
-            out += self._beta(rows.dtype)
-        else:
-            out = rows * gain
-            out += self._beta(rows.dtype) - mean * gain
-        self._cache = (x.shape, rows, centered, mean, inv_std, training and self.trainable)
+            moving = self.state["moving_mean"], self.state["moving_variance"]
+            out, mean, _, inv_std = backend.nn.batchnorm_forward(rows, gamma, beta, self.epsilon, *moving)
+        # the rows are kept by reference (never written); backward recomputes x − mean from them
+        self._cache = (x.shape, rows, mean, inv_std, batch_stats)
         return self._from_rows(out, x.shape)
 
     def _update_moving(self, mean, variance):
@@ -156,28 +148,15 @@ class BatchNormalization(Layer):
         self._backward(dy, need_dx=False)
 
     def _backward(self, dy, need_dx):
-        shape, rows, centered, mean, inv_std, batch_stats = self._cache
+        shape, rows, mean, inv_std, batch_stats = self._cache
         dy_rows = self._to_rows(dy)
-        dtype = dy_rows.dtype.type
-        if centered is None:
-            centered = rows - mean
-        dbeta = np.einsum("ij->j", dy_rows)
-        dgamma = np.einsum("ij,ij->j", dy_rows, centered) * inv_std  # Σ dy·x̂ without forming x̂
+        gamma = self._gamma(dy_rows.dtype)
+        dx, dgamma, dbeta = backend.nn.batchnorm_backward(dy_rows, rows, mean, inv_std, gamma, batch_stats, need_dx)
         if self.scale:
             self.grads["gamma"] = dgamma
         if self.center:
             self.grads["beta"] = dbeta
-        if not need_dx:
-            return None
-        gain = self._gamma(dy_rows.dtype) * inv_std
-        if not batch_stats:
-            return self._from_rows(dy_rows * gain, shape)  # moving statistics are constants of x
-        count = dtype(dy_rows.shape[0])
-        # dx = gain·dy − gain·dbeta/M − centered·(gain·inv_std·dgamma/M), one temporary
-        dx = centered * (gain * inv_std * dgamma / count)
-        np.subtract(dy_rows * gain, dx, out=dx)
-        dx -= gain * dbeta / count
-        return self._from_rows(dx, shape)
+        return None if dx is None else self._from_rows(dx, shape)
 
     def checked_weights(self, weights) -> list[np.ndarray]:
         """As ``Layer.checked_weights``, and a negative ``moving_variance`` is refused (√ of it is NaN)."""

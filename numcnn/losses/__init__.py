@@ -14,8 +14,7 @@ shapes, as Keras 3's ``compile`` does; ``get`` needs those shapes for them.
 from __future__ import annotations
 
 from numcnn._checks import invalid
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._registry import Registry, serialize
 from numcnn.losses.hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from numcnn.losses.loss import Loss, target_kind
 from numcnn.losses.probabilistic import (
@@ -106,13 +105,7 @@ def _from_function(fn) -> Loss:
     )
 
 
-def serialize(loss: Loss) -> dict:
-    """``{'class_name': ..., 'config': {...}}``, the form ``get``/``deserialize`` read back."""
-    return _serialize(loss)
-
-
-def deserialize(config: dict) -> Loss:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [

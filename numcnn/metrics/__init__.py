@@ -25,8 +25,7 @@ import numpy as np
 
 from numcnn import losses as _losses
 from numcnn._checks import invalid
-from numcnn._registry import Registry
-from numcnn._registry import serialize as _serialize
+from numcnn._registry import Registry, serialize
 from numcnn.losses.loss import snake_case, target_kind
 from numcnn.metrics.accuracy_metrics import (
     Accuracy,
@@ -215,13 +214,7 @@ def _legacy_get(identifier, loss_name: str):
     return metric.name, per_sample
 
 
-def serialize(metric: Metric) -> dict:
-    """``{'class_name': ..., 'config': {...}}``, the form ``get``/``deserialize`` read back."""
-    return _serialize(metric)
-
-
-def deserialize(config: dict) -> Metric:
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.get  # a ``serialize`` dict or, as Keras' ``deserialize`` takes, a name
 
 
 __all__ = [

@@ -11,9 +11,7 @@ The model calls ``opt.apply(params, grads)`` once per batch with two dicts shari
 
 from __future__ import annotations
 
-from numcnn._checks import invalid
-from numcnn._registry import Registry
-from numcnn._registry import serialize as registry_serialize
+from numcnn._registry import Registry, serialize
 from numcnn.optimizers import legacy, schedules
 from numcnn.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from numcnn.optimizers.adaptive import Adadelta, Adagrad, RMSprop
@@ -33,16 +31,7 @@ def get(identifier) -> Optimizer:
     return _REGISTRY.get(identifier)
 
 
-def serialize(optimizer: Optimizer) -> dict:
-    """``{'class_name': ..., 'config': {...}}``, the form ``get`` and ``deserialize`` read back."""
-    return registry_serialize(optimizer)
-
-
-def deserialize(config: dict) -> Optimizer:
-    """A new optimizer from ``serialize``'s (or Keras') ``{'class_name': ..., 'config': {...}}`` dict."""
-    if not isinstance(config, dict):
-        raise invalid("config", "a {'class_name': ..., 'config': ...} dict", config, TypeError)
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.deserialize  # a ``serialize`` dict only, as Keras' ``optimizers.deserialize``
 
 
 import numcnn.schedules  # noqa: E402, F401  (the earlier path stays an attribute of numcnn, as before the move)

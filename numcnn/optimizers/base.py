@@ -60,6 +60,10 @@ def _closed_fraction(name: str, value) -> float:
     return fraction(name, value, high_inclusive=True)
 
 
+# Attributes whose change makes the next step check the configuration again (besides each rule's ``_hyper``).
+_CHECKED = frozenset({"weight_decay", "clipnorm", "clipvalue", "global_clipnorm"})
+
+
 def _flag(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise invalid(name, "a bool", value, TypeError)
@@ -82,6 +86,14 @@ class Optimizer(OptimizerState):
     _default_name = "optimizer"
     _hyper: dict = {}
     _keras_slots: tuple[tuple[str, ...], ...] = ()
+    _dirty = True  # a checked attribute changed since the last _validate()
+    _checked = None  # what _check_arrays last verified: (state, bound, keys, params, shapes)
+
+    def __setattr__(self, name, value):
+        # Hyper-parameters are public: a change is checked before the next step, and only then (not every step).
+        if name in _CHECKED or name in self._hyper:
+            object.__setattr__(self, "_dirty", True)
+        object.__setattr__(self, name, value)
 
     def __init__(
         self,
@@ -130,9 +142,8 @@ class Optimizer(OptimizerState):
         return _non_negative("learning_rate", value)  # a schedule may return anything
 
     def _validate(self) -> None:
-        # Re-run before every step: attributes are public and may have been changed since construction.
-        if not is_int(self.iterations) or self.iterations < 0:
-            raise invalid("iterations", "a non-negative integer", self.iterations)
+        # Run at construction and before the first step after a checked attribute changed (``__setattr__``).
+        self._check_iterations()
         if self.weight_decay is not None:
             self.weight_decay = _non_negative("weight_decay", self.weight_decay)
         for name in ("clipnorm", "clipvalue", "global_clipnorm"):
@@ -144,6 +155,12 @@ class Optimizer(OptimizerState):
         if sum(v is not None for v in clips.values()) > 1:
             received = ", ".join(f"{k}={v!r}" for k, v in clips.items())
             raise invalid_described("clipnorm", "at most one of clipnorm, clipvalue, global_clipnorm set", received)
+        self._dirty = False
+
+    def _check_iterations(self) -> None:
+        it = self.iterations
+        if not (type(it) is int or is_int(it)) or it < 0:
+            raise invalid("iterations", "a non-negative integer", it)
 
     def _check_learning_rate(self, lr: float) -> None:
         """Refuse a learning rate the rule cannot use (checked before the step changes anything)."""
@@ -184,7 +201,10 @@ class Optimizer(OptimizerState):
         (their dtype is kept), and under a key this optimizer has seen, the very array it saw then (one
         optimizer per model, as in Keras). Everything is checked before anything changes.
         """
-        self._validate()
+        if self._dirty:
+            self._validate()
+        else:
+            self._check_iterations()  # a callback or a restore may set it
         lr = self.current_learning_rate()
         self._check_learning_rate(lr)
         self._check_arrays(params, grads)
@@ -208,30 +228,50 @@ class Optimizer(OptimizerState):
             missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
             received = f"keys {sorted(grads)} (missing {missing}, unexpected {extra})"
             raise invalid_described("grads", f"the keys of params {sorted(params)}", received)
+        # The same parameter arrays as at the last step (a model's every step): their own checks hold still,
+        # only the new gradients need theirs. Loading a state replaces _state and _bound, which re-checks.
+        known = self._checked
+        arrays = tuple(params.values())
+        same = (
+            known is not None
+            and known[0] is self._state
+            and known[1] is self._bound
+            and known[2] == tuple(params)
+            and len(known[3]) == len(arrays)
+            and all(a is b for a, b in zip(arrays, known[3]))
+            and all(a.shape == shape for a, shape in zip(arrays, known[4]))
+        )
         for key, param in params.items():
             grad = grads[key]
-            for name, a in (("params", param), ("grads", grad)):
-                if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
-                    kind = f"{a.dtype} array" if isinstance(a, np.ndarray) else type(a).__name__
-                    raise invalid_described(name, "floating-point numpy arrays", f"{name}[{key!r}] a {kind}", TypeError)
+            if not same:
+                self._check_param(key, param)
+            if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
+                kind = f"{grad.dtype} array" if isinstance(grad, np.ndarray) else type(grad).__name__
+                raise invalid_described("grads", "floating-point numpy arrays", f"grads[{key!r}] a {kind}", TypeError)
             if not param.flags.writeable:
                 raise invalid_described("params", "writable arrays (updated in place)", f"read-only params[{key!r}]")
             if grad.shape != param.shape:
                 expected = f"grads[{key!r}] of shape {param.shape} like params[{key!r}]"
                 raise invalid_described("grads", expected, f"grads[{key!r}].shape={grad.shape}")
-            for slot, a in self._state.get(key, {}).items():
-                if a.shape != param.shape:
-                    expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
-                    raise invalid_described("params", expected, f"params[{key!r}].shape={param.shape}")
-            bound = self._bound.get(key)
-            if bound is not None and bound() is not param:
-                raise invalid_described(
-                    "params",
-                    "the arrays this optimizer was built with: an optimizer keeps the moments and step count of "
-                    "one model, so create one optimizer per model (Keras: 'This optimizer can only be called for "
-                    "the variables it was originally built with')",
-                    f"a different array under params[{key!r}]",
-                )
+        self._checked = (self._state, self._bound, tuple(params), arrays, tuple(a.shape for a in arrays))
+
+    def _check_param(self, key, param) -> None:
+        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+            kind = f"{param.dtype} array" if isinstance(param, np.ndarray) else type(param).__name__
+            raise invalid_described("params", "floating-point numpy arrays", f"params[{key!r}] a {kind}", TypeError)
+        for slot, a in self._state.get(key, {}).items():
+            if a.shape != param.shape:
+                expected = f"params[{key!r}] of shape {a.shape} like its optimizer state {slot!r}"
+                raise invalid_described("params", expected, f"params[{key!r}].shape={param.shape}")
+        bound = self._bound.get(key)
+        if bound is not None and bound() is not param:
+            raise invalid_described(
+                "params",
+                "the arrays this optimizer was built with: an optimizer keeps the moments and step count of "
+                "one model, so create one optimizer per model (Keras: 'This optimizer can only be called for "
+                "the variables it was originally built with')",
+                f"a different array under params[{key!r}]",
+            )
 
     def _clipped(self, params, grads) -> dict[str, np.ndarray]:
         """Gradients cast to their param's dtype and clipped as Keras 3 does; new arrays only where changed.

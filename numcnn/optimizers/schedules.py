@@ -14,8 +14,7 @@ import numbers
 
 from numcnn._checks import finite_number, flag, fraction, invalid, is_int, positive_float
 from numcnn._config import Configurable
-from numcnn._registry import Registry
-from numcnn._registry import serialize as registry_serialize
+from numcnn._registry import Registry, serialize
 
 
 class LearningRateSchedule(Configurable):
@@ -302,11 +301,6 @@ for _cls in (
     _REGISTRY.register(_cls)
 
 
-def serialize(schedule: LearningRateSchedule) -> dict:
-    """``{'class_name': ..., 'config': {...}}``, the form Keras stores in an optimizer's config."""
-    return registry_serialize(schedule)
-
-
 def get(identifier) -> LearningRateSchedule:
     """A schedule from an instance or a ``{'class_name': ..., 'config': {...}}`` dict."""
     if isinstance(identifier, (str, type)):
@@ -316,11 +310,7 @@ def get(identifier) -> LearningRateSchedule:
     return _REGISTRY.get(identifier)
 
 
-def deserialize(config: dict) -> LearningRateSchedule:
-    """The schedule that ``serialize`` described (Keras' ``schedules.deserialize``)."""
-    if not isinstance(config, dict):
-        raise invalid("config", "a {'class_name': ..., 'config': ...} dict", config, TypeError)
-    return _REGISTRY.get(config)
+deserialize = _REGISTRY.deserialize  # a ``serialize`` dict only (the form Keras stores in an optimizer's config)
 
 
 __all__ = [

@@ -15,6 +15,7 @@ prefix is accepted there only, and the name still resolves through the table bel
 from __future__ import annotations
 
 from numcnn._checks import invalid
+from numcnn.optimizers import schedules
 from numcnn.saving._keras_table import Entry, find, lookup, to_keras_spec
 from numcnn.saving._keras_table import arguments as _arguments
 from numcnn.saving.keras_objectives import loss_from_keras, loss_to_keras, metric_from_keras, metric_to_keras
@@ -22,15 +23,8 @@ from numcnn.saving.keras_objectives import loss_from_keras, loss_to_keras, metri
 # -- schedules and optimizers ------------------------------------------------------------------------------
 
 _SCHEDULES = {
-    name: Entry(name, "keras.optimizers.schedules", find("numcnn.schedules", name))
-    for name in (
-        "ExponentialDecay",
-        "PiecewiseConstantDecay",
-        "InverseTimeDecay",
-        "PolynomialDecay",
-        "CosineDecay",
-        "CosineDecayRestarts",
-    )
+    cls.__name__: Entry(cls.__name__, "keras.optimizers.schedules", find("numcnn.schedules", cls.__name__))
+    for cls in schedules._REGISTRY.classes()
 }
 
 

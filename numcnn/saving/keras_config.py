@@ -101,6 +101,10 @@ LAYERS = {
         _layer("RandomRotation", True, _RANDOM),
         _layer("RandomZoom", True, _RANDOM),
         _layer("RandomContrast", True, {"value_range": ([0, 255],)}),
+        _layer("RandomBrightness", True),
+        _layer("RandomGrayscale", True, drop=("seed",)),
+        _layer("RandomCrop", True),
+        _layer("CenterCrop", True),
         # convolutions and resampling
         _layer("Conv2DTranspose", True, {"output_padding": (None,), "dilation_rate": ([1, 1], 1), **_CONV}),
         _layer("UpSampling2D", True),

@@ -24,60 +24,21 @@ from numcnn.losses.loss import snake_case
 from numcnn.saving._keras_table import Entry, find, lookup, to_keras_spec
 from numcnn.saving._keras_table import arguments as _arguments
 
-_LOSS_CLASSES = (
-    "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
-    "BinaryCrossentropy",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError",
-    "Huber",
-    "LogCosh",
-    "KLDivergence",
-    "Poisson",
-    "CosineSimilarity",
-    "Hinge",
-    "SquaredHinge",
-    "CategoricalHinge",
-)
-LOSSES = {name: Entry(name, "keras.losses", find("numcnn.losses", name)) for name in _LOSS_CLASSES}
-_METRIC_CLASSES = (
-    "Accuracy",
-    "BinaryAccuracy",
-    "CategoricalAccuracy",
-    "SparseCategoricalAccuracy",
-    "TopKCategoricalAccuracy",
-    "SparseTopKCategoricalAccuracy",
-    "AUC",
-    "Precision",
-    "Recall",
-    "TruePositives",
-    "FalsePositives",
-    "TrueNegatives",
-    "FalseNegatives",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError",
-    "RootMeanSquaredError",
-    "LogCoshError",
-    "CosineSimilarity",
-    "BinaryCrossentropy",
-    "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
-    "KLDivergence",
-    "Poisson",
-    "Hinge",
-    "SquaredHinge",
-    "CategoricalHinge",
-    "Mean",
-    "Sum",
-)
-METRICS = {name: Entry(name, "keras.metrics", find("numcnn.metrics", name)) for name in _METRIC_CLASSES}
-METRICS["MeanMetricWrapper"] = Entry(
-    "MeanMetricWrapper", "keras.metrics", find("numcnn.metrics", "MeanMetricWrapper"), nested={"fn": "function"}
-)
+# Every class numcnn registers is one Keras has, under the same name (the catalog test holds them to
+# Keras' list), so the tables follow the registries.
+LOSSES = {
+    cls.__name__: Entry(cls.__name__, "keras.losses", find("numcnn.losses", cls.__name__))
+    for cls in numcnn_losses._REGISTRY.classes()
+}
+METRICS = {
+    cls.__name__: Entry(
+        cls.__name__,
+        "keras.metrics",
+        find("numcnn.metrics", cls.__name__),
+        nested={"fn": "function"} if cls is numcnn_metrics.MeanMetricWrapper else {},
+    )
+    for cls in numcnn_metrics._REGISTRY.classes()
+}
 _SHAPE_DEPENDENT = {"loss": ("crossentropy", "ce"), "metric": ("accuracy", "acc")}
 
 

@@ -16,7 +16,7 @@ import threading
 
 import numpy as np
 
-from numcnn import optimizers
+from numcnn import graph, optimizers
 from numcnn._checks import flag, invalid
 from numcnn._memory import keep_large_allocations
 from numcnn.training.compile import Compiled
@@ -134,15 +134,23 @@ class StepsMixin:
         shapes = [(None, *as_numeric_array(argument, v, check_finite=False).shape[1:]) for v in values]
         self.build(shapes if len(shapes) > 1 else shapes[0])
 
+    def _structure_now(self) -> Structure:
+        """The model's input and output structure, made once per version of its graph (not per batch)."""
+        key = (graph.version(), self._structure)
+        cached = self.__dict__.get("_structure_cache")
+        if cached is None or cached[0] != key:
+            cached = self._structure_cache = (key, Structure(self))
+        return cached[1]
+
     def _prepare_inputs(self, x, argument="x") -> list[np.ndarray]:
         keep_large_allocations()
         self._ensure_built_for(x, argument)
-        return Structure(self).inputs(x, argument)
+        return self._structure_now().inputs(x, argument)
 
     def _array_data(self, x, y, sample_weight, batch_size, shuffle=False, names=("x", "y")) -> ArrayData:
         xs = self._prepare_inputs(x, names[0])
         compiled = self._compiled_outputs()
-        structure = Structure(self)
+        structure = self._structure_now()
         n = xs[0].shape[0]
         ys = structure.targets(y, compiled.losses, n, names[1])
         weights = structure.weights(sample_weight, n)
@@ -181,11 +189,13 @@ class StepsMixin:
         compiled.resolve(ys, outs)
         total, per_output = compiled.measure(ys, outs, weights)
         plan.backward(compiled.output_gradients(ys, outs, weights, plan.head_outputs))
-        total += self._regularize(plan.trained)
-        params, grads = self.trainable_params(plan.trained)
+        layers, keys = self._trained_weights(plan)
+        total += self._regularize(layers)
+        params = {key: layer.params[name] for key, layer, name in keys}
+        grads = {key: layer.grads[name] for key, layer, name in keys}
         with deferred_interrupt():
             self.optimizer.apply(params, grads)
-            self._constrain(plan.trained)
+            self._constrain(layers)
         return self._batch_logs(total, per_output, xs[0].shape[0])
 
     def test_step(self, data):
@@ -206,9 +216,25 @@ class StepsMixin:
         values = [total] + ([v for v in per_output if v is not None] if len(names) > 1 else [])
         return {"_size": n, **dict(zip(names, values))}
 
-    def _regularized_weights(self, only=None):
-        for layer in self.leaf_layers():
-            if layer.trainable and (only is None or id(layer) in only):
+    def _trained_weights(self, plan):
+        """``(layers, keys)`` of a step: the trainable leaf layers its backward reached, in weight order, and
+        ``(key, layer, weight name)`` of their trainable weights (``trainable_params``' keys). Made once per
+        plan and set of trained layers (which a plan rebuild, e.g. after a change to ``trainable``, resets),
+        not per step."""
+        trained = frozenset(plan.trained)
+        cache = plan.__dict__.setdefault("_trained_weights", {})
+        found = cache.get(trained)
+        if found is None:
+            layers = [layer for layer in self.leaf_layers() if layer.trainable and id(layer) in trained]
+            chosen = {id(layer) for layer in layers}
+            keys = [(key, layer, name) for key, layer, name in self.weight_keys()
+                    if id(layer) in chosen and name in layer.params]  # fmt: skip
+            found = cache[trained] = (layers, keys)
+        return found
+
+    def _regularized_weights(self, layers=None):
+        for layer in self.leaf_layers() if layers is None else layers:
+            if layer.trainable or layers is not None:
                 for name, reg in layer.regularizers.items():
                     if name in layer.params:
                         yield layer, name, reg
@@ -216,17 +242,18 @@ class StepsMixin:
     def _regularization_penalty(self) -> float:
         return float(sum(reg(layer.params[name]) for layer, name, reg in self._regularized_weights()))
 
-    def _regularize(self, trained) -> float:
-        """Add each regularizer's gradient into its weight's gradient; return the penalties' sum."""
+    def _regularize(self, layers) -> float:
+        """Add each regularizer's gradient into its weight's gradient (``layers``: the trained ones); return
+        the penalties' sum."""
         total = 0.0
-        for layer, name, reg in self._regularized_weights(trained):
+        for layer, name, reg in self._regularized_weights(layers):
             total += float(reg(layer.params[name]))
             layer.grads[name] = layer.grads[name] + reg.gradient(layer.params[name])
         return total
 
-    def _constrain(self, trained) -> None:
-        for layer in self.leaf_layers():
-            if id(layer) in trained and layer.trainable:
+    def _constrain(self, layers) -> None:
+        for layer in layers:
+            if layer.constraints:
                 for name, constraint in layer.constraints.items():
                     if name in layer.params:
                         layer.params[name][...] = constraint(layer.params[name])

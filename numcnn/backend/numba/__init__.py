@@ -24,6 +24,7 @@ from numcnn.backend.numba.depthwise import depthwise_conv2d_backward, depthwise_
 from numcnn.backend.numba.elementwise import adam_update, relu_backward, relu_forward
 from numcnn.backend.numba.im2col import col2im, im2col
 from numcnn.backend.numba.linalg import matmul
+from numcnn.backend.numba.normalization import batchnorm_backward, batchnorm_forward
 from numcnn.backend.numba.pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from numcnn.backend.numpy.image import (  # NumPy only: augmentation and resizing are not hot loops
     affine_transform,
@@ -39,6 +40,8 @@ __all__ = [
     "affine_transform_backward",
     "avgpool2d_backward",
     "avgpool2d_forward",
+    "batchnorm_backward",
+    "batchnorm_forward",
     "col2im",
     "conv2d_backward",
     "conv2d_forward",

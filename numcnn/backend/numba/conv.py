@@ -8,10 +8,10 @@ import numpy as np
 from numba import njit
 
 from numcnn._threads import parallel_chunks
-from numcnn.backend.numba import exact_windows, winograd
+from numcnn.backend.numba import exact_windows, planar, winograd
 from numcnn.backend.numba._scalars import bias_relu
-from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_conv_kernel
-from numcnn.backend.numba.geometry import ConvGeometry, buffer, chunks
+from numcnn.backend.numba.direct_conv import direct_conv_kernel
+from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import im2col_kernel
 from numcnn.backend.numba.pool import maxpool_kernel
 from numcnn.backend.shapes import output_hw
@@ -44,16 +44,28 @@ def _winograd_conv(x, v, bias, use_bias, relu, top, left, y, zero_is_exact) -> N
 def chunk_convolution(kernel, bias, use_bias, relu, g: ConvGeometry):
     """The fastest way to convolve one chunk, as ``(conv(x_chunk, y_chunk), uses_blas)``:
 
-    - a direct loop when windows hold few inputs (``kh·kw·C ≤ MAX_DIRECT_WIDTH``, MNIST's first layer);
+    - the planar direct kernels for stride-1 kernels with few channels or filters (``ConvGeometry.planar``);
+    - a direct loop for other windows of few inputs (``kh·kw·C ≤ MAX_DIRECT_WIDTH``: strided grey layers);
     - Winograd F(4×4, 3×3) for other 3×3 stride-1 kernels (~1.8× faster than im2col + GEMM on conv2);
     - otherwise im2col into this thread's buffer, one product into the chunk's rows, then bias and ReLU.
     """
-    if g.width <= MAX_DIRECT_WIDTH:
+    if g.direct:
 
         def direct(xs, ys):
             direct_conv_kernel(xs, kernel, bias, use_bias, relu, g.sh, g.sw, g.top, g.left, ys)
 
         return direct, False
+    if g.planar:
+        k4 = planar.padded_filters(kernel)
+
+        def planar_direct(xs, ys):
+            planes = buffer(
+                "planes", planar.plane_shape(xs.shape[0], g.channels, g.out_h, g.out_w, g.kh, g.kw), xs.dtype
+            )
+            planar.to_planes(xs, g.top, g.left, planes)
+            planar.planar_conv_kernel(planes, k4, bias, use_bias, relu, ys)
+
+        return planar_direct, False
     if g.winograd_3x3:
         v = winograd.transform_kernel(kernel)
         # With a NaN or inf weight an exact sum is NaN even over zeros (0·inf): only the products carry that.
@@ -83,7 +95,7 @@ def _prepared(x, kernel, bias, strides, pads, relu):
     dtype = np.result_type(x, kernel)
     bias_arr = np.zeros(g.filters, dtype) if bias is None else np.ascontiguousarray(bias, dtype=dtype)
     conv, uses_blas = chunk_convolution(np.ascontiguousarray(kernel, dtype=dtype), bias_arr, bias is not None, relu, g)
-    return x, g, dtype, conv, uses_blas, chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    return x, g, dtype, conv, uses_blas, g.chunks(x.shape[0], x.itemsize)
 
 
 def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias, strides, pads, relu: bool = False) -> np.ndarray:

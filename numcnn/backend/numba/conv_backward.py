@@ -9,10 +9,10 @@ import numpy as np
 from numba import njit
 
 from numcnn._threads import parallel_chunks
-from numcnn.backend.numba import winograd
+from numcnn.backend.numba import planar, winograd
 from numcnn.backend.numba._scalars import ZERO
-from numcnn.backend.numba.direct_conv import MAX_DIRECT_WIDTH, direct_filter_grad_kernel
-from numcnn.backend.numba.geometry import ConvGeometry, buffer, chunks
+from numcnn.backend.numba.direct_conv import direct_filter_grad_kernel
+from numcnn.backend.numba.geometry import ConvGeometry, buffer
 from numcnn.backend.numba.im2col import col2im_kernel, im2col_kernel
 from numcnn.backend.numba.pool import maxpool2d_backward, scatter_kernel
 
@@ -36,6 +36,8 @@ def chunk_gradient(kernel, g: ConvGeometry):
       same buffer and col2im.
     """
     f = g.filters
+    if g.planar:
+        return _planar_gradient(kernel, g), lambda total: total.reshape(kernel.shape)
     if g.winograd_3x3:
         # (36, F, C), C-ordered: its products ran 1.4× faster than with the transposed view
         v_t = np.ascontiguousarray(winograd.transform_kernel(kernel).transpose(0, 2, 1))
@@ -68,6 +70,34 @@ def chunk_gradient(kernel, g: ConvGeometry):
     return im2col_gemm, lambda total: total.reshape(kernel.shape)
 
 
+def _planar_gradient(kernel, g: ConvGeometry):
+    """The planar path's chunk gradient (``planar``): the kernel gradient as one product of the taps' shifted
+    planes with the output gradient on the planes' grid, and the input gradient as the planar convolution of
+    the zero-padded output gradient with the flipped kernel."""
+    flipped = planar.flipped_filters(kernel)
+    no_bias = np.zeros(g.channels, kernel.dtype)
+    kh, kw = g.kh, g.kw
+
+    def planar_direct(xs, d, dxs):
+        n, h, w = xs.shape[:3]
+        planes = buffer("planes", planar.plane_shape(n, g.channels, g.out_h, g.out_w, kh, kw), d.dtype)
+        planar.to_planes(xs, g.top, g.left, planes)
+        wp = planes.shape[3]
+        rows = buffer("cols", (kh * kw * g.channels, n * g.out_h * wp), d.dtype)
+        planar.shifted_rows(planes, kh, kw, g.out_h, rows)
+        grid = buffer("grid", (n * g.out_h * wp, g.filters), d.dtype)
+        d4 = d.reshape(n, g.out_h, g.out_w, g.filters)
+        planar.gradient_grid(d4, wp, grid)
+        dkernel = rows @ grid
+        if dxs is not None:
+            d_planes = buffer("planes", planar.plane_shape(n, g.filters, h, w, kh, kw), d.dtype)
+            planar.to_planes(d4, kh - 1 - g.top, kw - 1 - g.left, d_planes)
+            planar.planar_conv_kernel(d_planes, flipped, no_bias, False, False, dxs)
+        return dkernel
+
+    return planar_direct
+
+
 def _summed(partials, finish):
     """The chunks' ``(dkernel, dbias)`` shares added in chunk order."""
     dkernel, dbias = partials[0]
@@ -82,7 +112,7 @@ def _run_chunks(x, kernel, g, dtype, need_dx, chunk_dy):
     (rows, F) with ReLU's mask applied, and its column sums."""
     grad, finish = chunk_gradient(np.ascontiguousarray(kernel, dtype=dtype), g)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
-    parts = chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    parts = g.chunks(x.shape[0], x.itemsize)
 
     def body(i):
         s, e = parts[i]
@@ -95,7 +125,7 @@ def _run_chunks(x, kernel, g, dtype, need_dx, chunk_dy):
 
 def _direct_filter_gradient(x, dy4, relu_output4, kernel_shape, g, dtype):
     """Kernel and bias gradients by the direct loop (few inputs per window, no dx needed)."""
-    parts = chunks(x.shape[0], g.pixels * g.width * x.itemsize)
+    parts = g.chunks(x.shape[0], x.itemsize)
     use_mask = relu_output4 is not None
     y4 = relu_output4 if use_mask else dy4
 
@@ -121,7 +151,7 @@ def conv2d_backward(
     dy2 = np.ascontiguousarray(dy).reshape(-1, g.filters)
     dtype = dy2.dtype
     y2 = None if relu_output is None else np.ascontiguousarray(relu_output).reshape(-1, g.filters)
-    if g.width <= MAX_DIRECT_WIDTH and not need_dx:  # e.g. a first layer on grey images
+    if g.direct and not need_dx:  # e.g. a first layer on grey images
         shape4 = (x.shape[0], g.out_h, g.out_w, g.filters)
         y4 = None if y2 is None else y2.reshape(shape4)
         return None, *_direct_filter_gradient(x, dy2.reshape(shape4), y4, kernel.shape, g, dtype)
@@ -150,7 +180,7 @@ def conv2d_pool_backward(dy, argmax, pooled, x, kernel, strides, pads, relu: boo
     argmax = np.ascontiguousarray(argmax, dtype=np.int32)
     pooled = np.ascontiguousarray(pooled)
     dtype = dy.dtype
-    if g.width <= MAX_DIRECT_WIDTH and not need_dx:  # the direct loop reads a dense gradient
+    if g.direct and not need_dx:  # the direct loop reads a dense gradient
         masked = np.where(pooled > 0, dy, dtype.type(0)) if relu else dy
         dense = maxpool2d_backward(masked, argmax, (x.shape[0], g.out_h, g.out_w, g.filters))
         return None, *_direct_filter_gradient(x, dense, None, kernel.shape, g, dtype)
@@ -173,7 +203,7 @@ def conv2d_input_grad(dy: np.ndarray, kernel: np.ndarray, x_shape, strides, pads
     dtype = dy2.dtype
     w2t = np.ascontiguousarray(kernel, dtype=dtype).reshape(g.width, g.filters).T
     dx = np.empty(tuple(x_shape), dtype=dtype)
-    parts = chunks(x_shape[0], g.pixels * g.width * dtype.itemsize)
+    parts = g.chunks(x_shape[0], dtype.itemsize)
 
     def body(i):
         s, e = parts[i]

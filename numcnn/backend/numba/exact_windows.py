@@ -17,7 +17,11 @@ upstream layer's gradient by 1.4 %.
 
 So after the products, per image: ``window_groups`` numbers the distinct pixels (a pixel hash, then an exact
 comparison with the first pixel of that hash) and then the distinct windows (by their pixels' numbers, exactly),
-and ``restore_exact_windows`` writes the bias into the outputs of empty windows and copies into every other
+(a pixel whose bits no other pixel has, which a counting sketch of hashes finds without any table, is its own
+number, and a window holding one is its own group: on random data that is nearly every window, so the pass
+costs about as much as Winograd's input transform, where hashing every pixel and window cost three times
+as much: benchmarks/README.md), and ``restore_exact_windows``
+writes the bias into the outputs of empty windows and copies into every other
 window's output the output of the first window equal to it. Equality is exact; hashes only find candidates.
 """
 
@@ -67,36 +71,59 @@ def _slot(key, table_key, table_at):
 
 
 @njit(nogil=True, cache=True)
-def _pixel_ids(bits, multipliers, n, table_key, table_at, zero, same_left, ids):
+def _pixel_ids(bits, multipliers, n, table_key, table_at, counts, keys, zero, same_left, repeated, prefix, ids):
     """ids (H·W) int32 for image n: 0 for a pixel of zeros (-0.0 counts), else 1 + the flat index of the first
-    pixel with the same bits, so that pixels are equal exactly when their numbers are.
+    pixel with the same bits, so that pixels are equal exactly when their numbers are; and ``prefix`` (H, W+1):
+    per row, how many pixels before each column are unique (no other pixel of the image has their bits).
 
-    A first pass without branches finds the zero pixels and those equal to their left neighbour (images repeat
-    locally); a pixel starting a run is then compared with the one above it, and failing that looked up by a
-    hash of its bits and compared with the pixel found."""
+    A first pass without branches finds the zero pixels, those equal to their left neighbour (images repeat
+    locally) and a hash of every pixel, counted in ``counts`` (a sketch, saturating at 2). A pixel alone in its
+    count is unique: its number is its own, with no table and no comparison (on random data, almost every
+    pixel). Any other pixel is compared with its left and upper neighbours, and failing that looked up in an
+    exact table by its hash and compared with the pixel found."""
     _, h_n, w_n, c_n = bits.shape
     img = bits.reshape(bits.shape[0], h_n * w_n * c_n)[n]
+    mask = np.uint64(counts.size - 1)
+    counts[:] = 0
     for p in range(h_n * w_n):
         base = p * c_n
         prev = base - c_n if p % w_n else base
         magnitude = img[base] ^ img[base]
         differ = magnitude
+        acc = magnitude
         for c in range(c_n):
             v = img[base + c]
             magnitude |= v + v  # drops the sign bit: -0.0 and 0.0 are both zeros
             differ |= v ^ img[prev + c]
+            acc += v * multipliers[c]  # independent products in the values' width
         zero[p] = magnitude == 0
         same_left[p] = p % w_n != 0 and differ == 0
+        repeated[p] = False
+        if same_left[p]:
+            repeated[p - 1] = True  # a run: neither it nor its start is unique (no need to count it)
+        elif magnitude != 0:
+            key = _mix(np.uint64(acc)) | _ONE
+            keys[p] = key
+            slot = key & mask
+            counts[slot] = min(counts[slot] + 1, 2)
     table_at[:] = -1
-    for p in range(h_n * w_n):
-        if zero[p]:
-            ids[p] = 0
-        elif same_left[p]:
-            ids[p] = ids[p - 1]
-        elif p >= w_n and ids[p - w_n] != 0 and _differ_at(img, p * c_n, (p - w_n) * c_n, c_n) == 0:
-            ids[p] = ids[p - w_n]
-        else:
-            ids[p] = _hashed_id(img, p, c_n, multipliers, table_key, table_at)
+    for h in range(h_n):
+        prefix[h, 0] = 0
+        for w in range(w_n):
+            p = h * w_n + w
+            unique = 0
+            if zero[p]:
+                ids[p] = 0
+            elif not same_left[p] and not repeated[p] and counts[keys[p] & mask] == 1:
+                ids[p] = p + 1
+                unique = 1
+            elif same_left[p]:
+                ids[p] = ids[p - 1]
+            elif p >= w_n and ids[p - w_n] != 0 and _differ_at(img, p * c_n, (p - w_n) * c_n, c_n) == 0:
+                ids[p] = ids[p - w_n]
+            else:
+                ids[p] = _hashed_id(img, p, c_n, keys[p], table_key, table_at)  # not same_left: it has a key
+            prefix[h, w + 1] = prefix[h, w] + unique
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -109,13 +136,10 @@ def _differ_at(img, a, b, c_n):
 
 
 @njit(nogil=True, cache=True)
-def _hashed_id(img, p, c_n, multipliers, table_key, table_at):
-    """1 + the flat index of the first pixel with pixel p's bits, found through the hash table (and entered)."""
+def _hashed_id(img, p, c_n, key, table_key, table_at):
+    """1 + the flat index of the first pixel with pixel p's bits (hash ``key``), found through the hash table
+    (and entered)."""
     base = p * c_n
-    acc = img[base] ^ img[base]
-    for c in range(c_n):  # independent products in the values' width: this loop vectorises
-        acc += img[base + c] * multipliers[c]
-    key = _mix(np.uint64(acc)) | _ONE
     while True:
         slot = _slot(key, table_key, table_at)
         first = table_at[slot]
@@ -134,9 +158,12 @@ def window_groups(bits, multipliers, kh, kw, top, left, groups):
     ``EMPTY`` for a window of zeros, else the flat output index of the first window equal to it (itself if
     none comes before). Padding counts as zeros.
 
-    A window inside the image equals the one to its left when each of its rows ends a run of ``kw`` pixels
-    equal to their left neighbours, and the one above likewise with runs down its columns: kh + kw checks of
-    precomputed run lengths. Other windows are looked up by a hash of their pixels' numbers, and compared."""
+    A window that holds a unique pixel (``_pixel_ids``) equals no other window, which would hold that pixel's
+    bits at the same offset elsewhere: it is its own group, found from per-row counts of unique pixels (kh
+    checks; on random data, every window). A window inside the image equals the one to its left when each of
+    its rows ends a run of ``kw`` pixels equal to their left neighbours, and the one above likewise with runs
+    down its columns: kh + kw checks of precomputed run lengths. Other windows are looked up by a hash of
+    their pixels' numbers, and compared."""
     n_img, h_n, w_n, _ = bits.shape
     _, out_h, out_w = groups.shape
     size = 1
@@ -145,13 +172,17 @@ def window_groups(bits, multipliers, kh, kw, top, left, groups):
     table_key = np.empty(size, dtype=np.uint64)
     table_at = np.empty(size, dtype=np.int64)
     ids = np.empty(h_n * w_n, dtype=np.int32)
+    counts = np.empty(8 * size, dtype=np.uint8)  # ≥ 16 slots a pixel: few unique pixels share one
+    keys = np.empty(h_n * w_n, dtype=np.uint64)
+    prefix = np.empty((h_n, w_n + 1), dtype=np.int32)
     zero = np.empty(h_n * w_n, dtype=np.bool_)
+    repeated = np.empty(h_n * w_n, dtype=np.bool_)
     same_left = np.empty(h_n * w_n, dtype=np.bool_)
     run_left = np.empty((h_n, w_n), dtype=np.int32)  # pixels ending here that equal their left neighbour, + 1
     run_up = np.empty((h_n, w_n), dtype=np.int32)
     flat_groups = groups.reshape(n_img, out_h * out_w)
     for n in range(n_img):
-        _pixel_ids(bits, multipliers, n, table_key, table_at, zero, same_left, ids)
+        _pixel_ids(bits, multipliers, n, table_key, table_at, counts, keys, zero, same_left, repeated, prefix, ids)
         for h in range(h_n):
             for w in range(w_n):
                 p = h * w_n + w
@@ -162,6 +193,14 @@ def window_groups(bits, multipliers, kh, kw, top, left, groups):
             oh, ow = q // out_w, q % out_w
             h0, w0 = oh - top, ow - left
             inside = h0 >= 0 and w0 >= 0 and h0 + kh <= h_n and w0 + kw <= w_n
+            w_lo, w_hi = max(w0, 0), min(w0 + kw, w_n)
+            unique = 0
+            if w_lo < w_hi:
+                for h in range(max(h0, 0), min(h0 + kh, h_n)):
+                    unique += prefix[h, w_hi] - prefix[h, w_lo]
+            if unique:
+                flat_groups[n, q] = q
+                continue
             if inside and ow > 0:  # equal to the window on the left?
                 same = w0 > 0
                 for i in range(kh):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from numcnn._threads import blas_call
+from numcnn._threads import on_this_thread
 from numcnn.backend.numba._scalars import EIGHT, FIVE, FOUR, TWO, bias_relu
 
 TILE = 4  # output tile edge; input tiles are TILE + 2
@@ -58,7 +58,7 @@ _AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0
 def _sandwich(left: np.ndarray, a: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``left · a[:, :, c, f] · right`` for every channel pair of a (p, q, C, F), in float64. Two tensordots
     (BLAS) take 0.2 ms where the same einsum took 0.5–0.8 ms, on every step."""
-    with blas_call():  # a fork from another thread waits for these products (numcnn._threads)
+    with on_this_thread():  # one BLAS thread, and a fork from another thread waits (numcnn._threads)
         rows = np.tensordot(left, a.astype(np.float64), (1, 0))  # (P, q, C, F)
         return np.tensordot(right, rows, (0, 1)).transpose(1, 0, 2, 3)  # (P, Q, C, F)
 

@@ -23,6 +23,7 @@ from numcnn.backend.numpy.image import (
     resize_bilinear_backward,
 )
 from numcnn.backend.numpy.math import adam_update, matmul, relu_backward, relu_forward, softmax
+from numcnn.backend.numpy.normalization import batchnorm_backward, batchnorm_forward
 from numcnn.backend.numpy.pooling import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -36,6 +37,8 @@ __all__ = [
     "affine_transform_backward",
     "avgpool2d_backward",
     "avgpool2d_forward",
+    "batchnorm_backward",
+    "batchnorm_forward",
     "col2im",
     "conv2d_backward",
     "conv2d_forward",
