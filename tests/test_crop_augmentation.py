@@ -156,7 +156,8 @@ def test_output_shapes_and_dtypes():
         ("channels_last", (None, 9, 11, 3), (None, 5, 6, 3)),
         ("channels_first", (None, 3, 9, 11), (None, 3, 5, 6)),
     ):
-        for layer in (layers.RandomCrop(5, 6, data_format=data_format), layers.CenterCrop(5, 6, data_format=data_format)):
+        crops = (layers.RandomCrop(5, 6, data_format=data_format), layers.CenterCrop(5, 6, data_format=data_format))
+        for layer in crops:
             assert layer.compute_output_shape(shape) == expected
     x = images(7, (2, 4, 4, 1)).astype(np.float32)
     for layer in (layers.RandomCrop(6, 3), layers.CenterCrop(2, 3)):

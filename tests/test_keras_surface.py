@@ -285,3 +285,38 @@ def test_weights_are_attributes_by_their_keras_names():
         _ = layers.Dense(2).kernel  # not built yet
     with pytest.raises(AttributeError, match="has no attribute 'gamma'"):
         _ = dense.gamma
+
+
+# -- optimizer.learning_rate as a variable ------------------------------------------------------------------
+
+
+def test_the_learning_rate_is_a_variable_whose_assign_sets_the_next_step_s_rate():
+    x, y = _mlp_data()
+    model = Sequential([numcnn.Input((6,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=numcnn.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    lr = model.optimizer.learning_rate
+    assert float(lr) == 0.1 and lr.numpy() == 0.1 and lr.shape == () and lr * 2 == 0.2
+    lr.assign(0.0)  # Keras 3 scripts: model.optimizer.learning_rate.assign(...)
+    assert model.optimizer.current_learning_rate() == 0.0 and float(model.optimizer.learning_rate) == 0.0
+    before = model.get_weights()
+    model.train_on_batch(x, y)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # a rate of 0 leaves the weights where they were
+    model.optimizer.learning_rate.assign(0.05)
+    model.train_on_batch(x, y)
+    assert not np.array_equal(before[0], model.get_weights()[0])
+    assert model.optimizer.get_config()["learning_rate"] == 0.05
+    other = numcnn.optimizers.Adam()
+    other.learning_rate = model.optimizer.learning_rate  # a 0-d variable is a number too
+    assert other.current_learning_rate() == 0.05
+
+
+def test_assigning_a_bad_learning_rate_is_refused_and_keeps_the_old_one():
+    optimizer = numcnn.optimizers.Adam(0.01)
+    with pytest.raises(ValueError, match="argument 'learning_rate'.*Received: learning_rate=-1"):
+        optimizer.learning_rate.assign(-1.0)
+    with pytest.raises(TypeError, match="argument 'learning_rate'"):
+        optimizer.learning_rate.assign("fast")
+    assert optimizer.current_learning_rate() == 0.01
+    schedule = numcnn.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    assert numcnn.optimizers.SGD(schedule).learning_rate is schedule

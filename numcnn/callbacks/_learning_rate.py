@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 
 def current(optimizer) -> float:
     """The learning rate the next update will use, as a float (a schedule evaluated at ``iterations``)."""
@@ -18,7 +20,8 @@ def current(optimizer) -> float:
 
 def settable(optimizer) -> None:
     """Raise ``TypeError`` (Keras' message) when the learning rate is a schedule, which a float would replace."""
-    if not isinstance(getattr(optimizer, "learning_rate", None), numbers.Real):
+    lr = getattr(optimizer, "learning_rate", None)
+    if not (isinstance(lr, numbers.Real) or (isinstance(lr, np.ndarray) and lr.shape == ())):
         raise TypeError(
             "This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` constructor "
             "argument, hence its learning rate is not settable. If you need the learning rate to be settable, "

@@ -20,6 +20,7 @@ import numpy as np
 from numcnn._checks import fraction, invalid, invalid_described, is_int, positive_float
 from numcnn.optimizers import schedules
 from numcnn.optimizers.state import OptimizerState
+from numcnn.variables import Variable
 
 # Keras config entries numcnn does not implement; a Keras config is accepted when they hold these defaults.
 _KERAS_ONLY = {
@@ -54,6 +55,24 @@ def _non_negative(name: str, value) -> float:
     if not math.isfinite(value) or value < 0:
         raise invalid(name, "a non-negative number", value)
     return float(value)
+
+
+class _LearningRateVariable(Variable):
+    """``optimizer.learning_rate`` as Keras 3 hands it out: a 0-d variable (``float()``, ``numpy()``, arithmetic)
+    whose ``assign`` sets the optimizer's rate, checked as ``optimizer.learning_rate = value`` is."""
+
+    optimizer = None
+
+    def assign(self, value):
+        self.optimizer.learning_rate = value
+        self.view(np.ndarray)[...] = self.optimizer._learning_rate
+        return self
+
+    def assign_add(self, value):
+        return self.assign(float(self) + float(np.asarray(value)))
+
+    def assign_sub(self, value):
+        return self.assign(float(self) - float(np.asarray(value)))
 
 
 def _closed_fraction(name: str, value) -> float:
@@ -124,13 +143,21 @@ class Optimizer(OptimizerState):
 
     @property
     def learning_rate(self):
-        """A non-negative float or a ``LearningRateSchedule``; ``current_learning_rate()`` gives the value."""
-        return self._learning_rate
+        """The rate as a 0-d float64 variable (``float()`` gives the number, ``assign(v)`` sets it, as in Keras 3),
+        or the ``LearningRateSchedule`` it was given; ``current_learning_rate()`` gives the value of the next step."""
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            return lr
+        variable = _LearningRateVariable.of(np.array(lr), "learning_rate", f"{self.name}/learning_rate", False)
+        variable.optimizer = self
+        return variable
 
     @learning_rate.setter
     def learning_rate(self, value):
         if isinstance(value, dict):
             value = schedules.get(value)
+        if isinstance(value, np.ndarray) and value.shape == ():
+            value = value[()]  # a 0-d array or variable (``opt.learning_rate = other.learning_rate``)
         if not isinstance(value, schedules.LearningRateSchedule):
             value = _non_negative("learning_rate", value)  # 0 is allowed, as in Keras: a frozen run
         self._learning_rate = value

@@ -107,7 +107,7 @@ def optimizer_to_keras(optimizer) -> dict:
         raise invalid("optimizer", f"an optimizer Keras has ({', '.join(OPTIMIZERS)})", type(optimizer).__name__)
     convert = {"learning_rate": lambda lr: lr if isinstance(lr, (int, float)) else schedule_to_keras(lr)}
     config = dict(optimizer.get_config())
-    config["learning_rate"] = optimizer.learning_rate
+    config["learning_rate"] = optimizer._learning_rate  # the number or schedule, not its variable
     return to_keras_spec(entry, config, convert)
 
 

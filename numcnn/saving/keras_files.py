@@ -109,11 +109,11 @@ def _write(checked: list) -> None:
 
 def _restore_optimizer(model, arrays: list) -> None:
     optimizer = model.optimizer
-    configured = optimizer.learning_rate
+    configured = optimizer._learning_rate
     optimizer.load_keras_variables(trainable_keys(model), arrays, model.trainable_params()[0])
     # Keras keeps the rate as a float32 variable; the config holds the number it was given. When the variable is
     # that number rounded (no callback changed it), keep the number: a resumed run then computes the same bits.
-    restored = optimizer.learning_rate
+    restored = optimizer._learning_rate
     if isinstance(configured, float) and isinstance(restored, float) and np.float32(configured) == np.float32(restored):
         optimizer.learning_rate = configured
 
