@@ -1,7 +1,7 @@
 """Layer subclasses written with ``call``, as Keras' guides and Hands-On ML's ResNet write them: traced into their
 sublayers and ops, in Sequential and functional models, with float64 gradients; sublayers made in ``build``;
-``training`` in ``call``; activations called on symbolic tensors; and the refusals (weights of the layer's own,
-``call`` overriding one of numcnn's layers)."""
+``training`` in ``call``; activations called on symbolic tensors; and the refusal of ``call`` overriding one of
+numcnn's layers (weights of the layer's own: tests/test_call_weights.py)."""
 
 from __future__ import annotations
 
@@ -139,20 +139,6 @@ def test_activations_called_on_symbolic_tensors_record_a_layer():
 
 
 def test_what_cannot_be_traced_is_refused_by_name():
-    class Linear(layers.Layer):
-        def __init__(self, units=4):
-            super().__init__()
-            self.units = units
-
-        def build(self, input_shape):
-            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
-
-        def call(self, inputs):
-            return ops.matmul(inputs, self.w)
-
-    with pytest.raises(NotImplementedError, match=r"Linear.add_weight\(\): .* would not train"):
-        Linear()(np.ones((2, 3)))
-
     class DoubledDense(layers.Dense):
         def call(self, inputs):
             return super().call(inputs) * 2

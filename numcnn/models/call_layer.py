@@ -6,14 +6,16 @@ instantiated, a subclass of both itself and :class:`~numcnn.models.Model`: its `
 inputs into a graph whose every step has its own backward pass, and the layers it composes hold the
 weights. It then works wherever a layer does (a Sequential, a functional model, a call on arrays).
 
-Not supported, and refused by name: weights of the layer's own (``add_weight``), since a weight used by ops
-in ``call`` would be a constant of the trace and would silently not train; and overriding ``call`` of one of
-numcnn's layers (which run ``forward``, so the override would be ignored).
+Weights of the layer's own (``self.w = self.add_weight(...)`` in ``build``, keras.io's ``Linear``) are
+graph leaves of the trace and train with the sublayers' (:mod:`numcnn.models.own_weights`). Not supported,
+and refused by name: assigning to them in ``call``, and overriding ``call`` of one of numcnn's layers (which
+run ``forward``, so the override would be ignored).
 """
 
 from __future__ import annotations
 
 from numcnn.layers.base import Layer
+from numcnn.models import own_weights
 from numcnn.models.model import Model
 
 _classes: dict[type, type] = {}
@@ -31,6 +33,13 @@ def _owner(cls, method: str):
         if method in vars(klass):
             return klass
     return None
+
+
+class _TracedLayer(Model):
+    """Between the user's class and Model in a traced layer's MRO: its ``super().get_config()`` is a layer's
+    (name, trainable, dtype), as in Keras, not a model's, which has no config for code."""
+
+    get_config = Layer.get_config
 
 
 def traced_layer_class(cls: type) -> type:
@@ -54,21 +63,20 @@ def traced_layer_class(cls: type) -> type:
     def build(self, input_shape=None):
         if self._traces:
             return
-        if user_build is not None:  # it makes the sublayers; it may call super().build(), which traces
-            user_build(self, input_shape)
-        Model.build(self, input_shape)
-
-    def add_weight(self, *args, **kwargs):
-        raise NotImplementedError(
-            f"{cls.__name__}.add_weight(): numcnn traces a Layer subclass's call() into its sublayers and ops, "
-            "and a weight of its own would not train. Use a layer that holds the weight (Dense, Conv2D, …) "
-            "inside call(), or write the layer's forward() and backward() as numcnn's layers do"
-        )
+        own = own_weights.holder(self)
+        before = set(own.names())
+        try:
+            if user_build is not None:  # it makes the sublayers and weights; it may call super().build(), which traces
+                user_build(self, input_shape)
+            Model.build(self, input_shape)
+        except BaseException:  # a failed build leaves no weights behind, so it can be built again
+            own.forget([name for name in own.names() if name not in before])
+            raise
 
     made = type(
         cls.__name__,
-        (cls, Model),
-        {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "build": build, "add_weight": add_weight},
+        (cls, _TracedLayer),
+        {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "build": build},
     )
     _classes[cls] = made
     return made

@@ -23,6 +23,7 @@ from numcnn import graph
 from numcnn._checks import flag, invalid
 from numcnn.layers.base import Layer
 from numcnn.layers.input_layer import InputLayer
+from numcnn.models import own_weights
 from numcnn.models.files import FilesMixin
 from numcnn.plan import Plan
 from numcnn.tensors import as_tensor
@@ -99,7 +100,8 @@ class Model(TrainingMixin, FilesMixin, Layer):
         for mode in (False, True):
             inputs = [InputLayer(batch_shape=(None, *tuple(s)[1:]), dtype=d).output for s, d in zip(structure, dtypes)]
             arg = inputs if isinstance(input_shapes, list) else inputs[0]
-            outputs = self.call(arg, training=mode) if accepts_training else self.call(arg)
+            with own_weights.weights_as_tensors(self):
+                outputs = self.call(arg, training=mode) if accepts_training else self.call(arg)
             traces[mode] = (arg, outputs)
         self._set_graph(*traces[False])
         self._traces[True] = (graph.flatten(traces[True][0]), graph.flatten(traces[True][1]))
@@ -192,10 +194,22 @@ class Model(TrainingMixin, FilesMixin, Layer):
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
 
     # -- weights ------------------------------------------------------------------------------------
+    def add_weight(self, *args, **kwargs):
+        """A weight of the model's own, for its ``call`` to use (keras.io's ``Linear``), with
+        :meth:`Layer.add_weight`'s arguments; it lives in a hidden layer (:mod:`numcnn.models.own_weights`)."""
+        if self.__dict__.get("_tracing"):
+            raise NotImplementedError(
+                f"{type(self).__name__}.add_weight() in call(): create weights in __init__() or build(), which "
+                "numcnn runs before it traces call()"
+            )
+        return own_weights.holder(self).add_weight(*args, **kwargs)
+
     def leaf_layers(self) -> list[Layer]:
-        """Every layer that holds weights itself (nested models opened), once each, in weight order."""
+        """Every layer that holds weights itself (nested models opened), once each, in weight order: the
+        model's own weights (``add_weight``) first, as in Keras."""
         out, seen = [], set()
-        for layer in self.layers:
+        own = self.__dict__.get("_own_weights")
+        for layer in ([own] if own is not None else []) + self.layers:
             for leaf in layer.leaf_layers() if isinstance(layer, Model) else [layer]:
                 if id(leaf) not in seen:
                     seen.add(id(leaf))

@@ -99,9 +99,10 @@ class Op:
         return np.asarray(y).astype(out_dtypes[0], copy=False)
 
     def __call__(self, *args, **constants):
-        if any(graph.is_symbolic(a) for a in args):
-            from numcnn.ops import _trace
+        from numcnn.ops import _trace  # it imports this module
 
+        args = _trace.weight_arguments(args)
+        if any(graph.is_symbolic(a) for a in args):
             return _trace.record(self, args, constants)
         dtypes = [_dtypes.dtype_of(a) for a in args]
         arrays = [_dtypes.to_input(a) for a in args]

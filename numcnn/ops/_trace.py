@@ -13,6 +13,8 @@ them is not supported by numcnn's file formats.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from numcnn import graph
@@ -189,6 +191,52 @@ def record(op: Op, args, constants: dict):
     layer = layer_class(op)(op, positions, captured, constants)
     tensors = [args[i] for i in positions]
     return layer.call_symbolic(tensors if layer.takes_list else tensors[0])
+
+
+# (array, tensor) pairs: while a model's call() is traced, the weights of its own and the tensors standing for them
+_weights: list[list] = []
+
+
+@contextlib.contextmanager
+def reading_weights(pairs):
+    """Within the block, an op given a Variable of one of ``pairs``' arrays reads its tensor instead, so
+    ``ops.matmul(x, self.trainable_weights[0])`` records a read of the weight rather than a constant."""
+    _weights.append(list(pairs))
+    try:
+        yield
+    finally:
+        _weights.pop()
+
+
+def same_array(value, array: np.ndarray) -> bool:
+    """Whether ``value`` is ``array`` or a whole view of it (a Variable handed out for it)."""
+    if not isinstance(value, np.ndarray):
+        return False
+    return (
+        value.shape == array.shape
+        and value.dtype == array.dtype
+        and value.strides == array.strides
+        and value.__array_interface__["data"][0] == array.__array_interface__["data"][0]
+    )
+
+
+def substitute(value, pairs):
+    """``value`` with each array of ``pairs`` in it (nested lists, tuples and dicts) replaced by its tensor;
+    ``value`` itself when it holds none."""
+    if isinstance(value, np.ndarray):
+        return next((t for array, t in pairs if same_array(value, array)), value)
+    if type(value) in (list, tuple):  # not subclasses (named tuples), which may not rebuild from a list
+        items = [substitute(v, pairs) for v in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if type(value) is dict:
+        items = {k: substitute(v, pairs) for k, v in value.items()}
+        return value if all(items[k] is value[k] for k in value) else items
+    return value
+
+
+def weight_arguments(args: tuple) -> tuple:
+    """An op's positional ``args`` with the traced model's weights as their tensors (``args`` outside a trace)."""
+    return tuple(substitute(a, _weights[-1]) for a in args) if _weights else args
 
 
 def encode(value):
