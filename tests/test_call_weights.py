@@ -179,3 +179,23 @@ def test_assigning_to_a_weight_or_adding_one_in_call_is_refused_by_name():
 
     with pytest.raises(NotImplementedError, match=r"Late.add_weight\(\) in call\(\)"):
         Late()(np.ones((2, 3)))
+
+
+def test_variables_of_own_weights_reached_another_way_and_weights_that_do_not_train():
+    class ViaList(layers.Layer):
+        def build(self, input_shape):
+            self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+            self.add_weight(shape=(2,), initializer="ones", trainable=False, name="scale")
+
+        def call(self, inputs):  # Variables the trace recognises in op arguments
+            return ops.matmul(inputs, self.trainable_weights[0]) * self.non_trainable_weights[0]
+
+    backend.set_floatx("float64")
+    layer = ViaList()
+    model = numcnn.Sequential([numcnn.Input((3,)), layer])
+    x = random_inputs([(3,)], seed=4)
+    errors = model_gradient_errors(model, x, np.ones((3, 2)), "mse")
+    assert list(errors) == ["via_list_1/kernel"] and errors["via_list_1/kernel"] <= 1e-7, errors
+    layer.non_trainable_weights[0].assign([2.0, 0.0])  # the graph reads the state's current value
+    np.testing.assert_allclose(model(x[0]), x[0] @ np.asarray(layer.weights[0]) * [2.0, 0.0], rtol=1e-12)
+    assert model.count_params() == 8 and len(model.non_trainable_weights) == 1

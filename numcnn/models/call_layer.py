@@ -7,9 +7,10 @@ inputs into a graph whose every step has its own backward pass, and the layers i
 weights. It then works wherever a layer does (a Sequential, a functional model, a call on arrays).
 
 Weights of the layer's own (``self.w = self.add_weight(...)`` in ``build``, keras.io's ``Linear``) are
-graph leaves of the trace and train with the sublayers' (:mod:`numcnn.models.own_weights`). Not supported,
-and refused by name: assigning to them in ``call``, and overriding ``call`` of one of numcnn's layers (which
-run ``forward``, so the override would be ignored).
+graph leaves of the trace and train with the sublayers' (:mod:`numcnn.models.own_weights`); losses it adds
+with ``self.add_loss(tensor)`` join the loss of ``fit`` and ``evaluate`` (:mod:`numcnn.models.added_losses`).
+Not supported, and refused by name: assigning to its weights in ``call``, and overriding ``call`` of one of
+numcnn's layers (which run ``forward``, so the override would be ignored).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from numcnn import graph
 from numcnn._checks import flag, invalid
 from numcnn.layers.base import Layer
 from numcnn.layers.input_layer import InputLayer
-from numcnn.models import own_weights
+from numcnn.models import added_losses, own_weights
 from numcnn.models.files import FilesMixin
 from numcnn.plan import Plan
 from numcnn.tensors import as_tensor
@@ -100,8 +100,10 @@ class Model(TrainingMixin, FilesMixin, Layer):
         for mode in (False, True):
             inputs = [InputLayer(batch_shape=(None, *tuple(s)[1:]), dtype=d).output for s, d in zip(structure, dtypes)]
             arg = inputs if isinstance(input_shapes, list) else inputs[0]
+            self._added_losses = []
             with own_weights.weights_as_tensors(self):
                 outputs = self.call(arg, training=mode) if accepts_training else self.call(arg)
+            outputs = added_losses.attach(outputs, self.__dict__.pop("_added_losses"))
             traces[mode] = (arg, outputs)
         self._set_graph(*traces[False])
         self._traces[True] = (graph.flatten(traces[True][0]), graph.flatten(traces[True][1]))
@@ -195,14 +197,15 @@ class Model(TrainingMixin, FilesMixin, Layer):
 
     # -- weights ------------------------------------------------------------------------------------
     def add_weight(self, *args, **kwargs):
-        """A weight of the model's own, for its ``call`` to use (keras.io's ``Linear``), with
-        :meth:`Layer.add_weight`'s arguments; it lives in a hidden layer (:mod:`numcnn.models.own_weights`)."""
-        if self.__dict__.get("_tracing"):
-            raise NotImplementedError(
-                f"{type(self).__name__}.add_weight() in call(): create weights in __init__() or build(), which "
-                "numcnn runs before it traces call()"
-            )
-        return own_weights.holder(self).add_weight(*args, **kwargs)
+        """A weight of the model's own for its ``call`` (keras.io's ``Linear``), with :meth:`Layer.add_weight`'s
+        arguments; a hidden layer holds it (:mod:`numcnn.models.own_weights`)."""
+        return own_weights.add_weight(self, args, kwargs)
+
+    def add_loss(self, loss) -> None:
+        """Add ``loss`` (a tensor computed in ``call``, or a list of them), summed over its elements, to the
+        loss ``fit`` and ``evaluate`` minimise and report, as Keras does (:mod:`numcnn.models.added_losses`)."""
+        tensors = added_losses.checked(self, loss)  # refuses a call outside a trace first
+        self._added_losses.extend(tensors)
 
     def leaf_layers(self) -> list[Layer]:
         """Every layer that holds weights itself (nested models opened), once each, in weight order: the

@@ -119,6 +119,16 @@ class OwnWeights(Layer):
                 self.grads[name] = np.asarray(g, w.dtype) if np.shape(g) == w.shape else np.zeros_like(w)
 
 
+def add_weight(model, args, kwargs):
+    """``model.add_weight(*args, **kwargs)``: a weight in ``model``'s holder, returned as a Variable."""
+    if model.__dict__.get("_tracing"):
+        raise NotImplementedError(
+            f"{type(model).__name__}.add_weight() in call(): create weights in __init__() or build(), which "
+            "numcnn runs before it traces call()"
+        )
+    return holder(model).add_weight(*args, **kwargs)
+
+
 def holder(model) -> OwnWeights:
     """``model``'s OwnWeights, made on first use."""
     own = model.__dict__.get("_own_weights")

@@ -41,6 +41,13 @@ def deferred_interrupt():
             signal.raise_signal(signal.SIGINT)
 
 
+def _added_loss(plan) -> float:
+    """The losses ``add_loss`` added in the models' ``call`` at the plan's last forward."""
+    from numcnn.models.added_losses import total  # numcnn.models imports this module
+
+    return total(plan)
+
+
 def _provisional_names(loss) -> list[str]:
     """Output names to check ``compile``'s arguments against before a subclassed model is built and its
     outputs are known: one per loss of a list (``loss=("mse", "mse")`` for two outputs), a dict's keys."""
@@ -188,6 +195,7 @@ class StepsMixin:
         outs = plan.forward(xs, True)
         compiled.resolve(ys, outs)
         total, per_output = compiled.measure(ys, outs, weights)
+        total += _added_loss(plan)
         plan.backward(compiled.output_gradients(ys, outs, weights, plan.head_outputs))
         layers, keys = self._trained_weights(plan)
         total += self._regularize(layers)
@@ -204,7 +212,7 @@ class StepsMixin:
         outs = self._forward(xs, False)
         self._compiled.resolve(ys, outs)
         total, per_output = self._compiled.measure(ys, outs, weights)
-        total += self._regularization_penalty()
+        total += self._regularization_penalty() + _added_loss(self.plan(False))
         return self._batch_logs(total, per_output, xs[0].shape[0])
 
     def predict_step(self, data):
