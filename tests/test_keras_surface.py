@@ -320,3 +320,13 @@ def test_assigning_a_bad_learning_rate_is_refused_and_keeps_the_old_one():
     assert optimizer.current_learning_rate() == 0.01
     schedule = numcnn.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
     assert numcnn.optimizers.SGD(schedule).learning_rate is schedule
+
+
+def test_count_params_before_the_build_is_keras_value_error_and_repr_still_works():
+    dense, model = layers.Dense(2), Sequential([layers.Dense(3)], name="stack")
+    for unbuilt, name in ((dense, dense.name), (model, "stack")):
+        with pytest.raises(ValueError, match=f"count_params` on layer '{name}', but the layer isn't built"):
+            unbuilt.count_params()
+    assert "params=?" in repr(model)
+    model.build((None, 4))
+    assert model.count_params() == 15 and "params=15" in repr(model)

@@ -156,8 +156,8 @@ class Optimizer(OptimizerState):
     def learning_rate(self, value):
         if isinstance(value, dict):
             value = schedules.get(value)
-        if isinstance(value, np.ndarray) and value.shape == ():
-            value = value[()]  # a 0-d array or variable (``opt.learning_rate = other.learning_rate``)
+        if isinstance(value, Variable) and value.shape == ():
+            value = value[()]  # another optimizer's rate (``opt.learning_rate = other.learning_rate``)
         if not isinstance(value, schedules.LearningRateSchedule):
             value = _non_negative("learning_rate", value)  # 0 is allowed, as in Keras: a frozen run
         self._learning_rate = value
