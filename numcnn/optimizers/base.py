@@ -32,8 +32,8 @@ _KERAS_ONLY = {
 }
 
 
-# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, which makes Adam on the
-# notebook's 1.2 M float32 params ~1.9x faster than whole-array passes (3.6 ms -> 1.9 ms a step).
+# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, where whole-array passes
+# would stream every parameter from memory a dozen times (benchmarks/README.md has the A/B).
 _CHUNK = 1 << 16
 
 
