@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_worker.py"
 FRAMEWORKS = ("numcnn", "torch", "keras")
 MODULES = {"numcnn": "numcnn", "torch": "torch", "keras": "tensorflow"}  # what a child must import
-LABELS = {"numcnn": "numcnn", "torch": "PyTorch", "keras": "Keras/TF"}
+LABELS = {"numcnn": "numcnn", "baseline": "numcnn (baseline)", "torch": "PyTorch", "keras": "Keras/TF"}
 BATCH = 256
 VALIDATION_SPLIT = 0.2
 SAMPLES_PER_BATCH = round(BATCH / (1 - VALIDATION_SPLIT))  # 320: 256 train + 64 validation samples
@@ -186,8 +186,10 @@ def thread_env(threads: int) -> dict[str, str]:
     return env
 
 
-def run_worker(task: dict, threads: int) -> dict:
+def run_worker(task: dict, threads: int, numcnn_path: str | None = None) -> dict:
     """Run ``_worker.py`` on ``task`` in a fresh interpreter; returns its JSON result plus ``peak_rss_mib``.
+
+    ``numcnn_path``: a numcnn checkout the child imports instead of the installed one (``--baseline``).
 
     The child's own peak RSS is read from ``wait4``'s resource usage of that one process. A child that fails
     gives ``{"error": ...}`` with the end of its stderr.
@@ -195,10 +197,11 @@ def run_worker(task: dict, threads: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="numcnn-bench-") as tmp:
         result_path = Path(tmp) / "result.json"
         task = {**task, "threads": threads, "result": str(result_path)}
+        env = thread_env(threads)
+        if numcnn_path is not None:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (numcnn_path, env.get("PYTHONPATH")) if p)
         with open(Path(tmp) / "stderr.txt", "w+") as err:
-            proc = subprocess.Popen(
-                [sys.executable, str(WORKER), json.dumps(task)], env=thread_env(threads), stdout=err, stderr=err
-            )
+            proc = subprocess.Popen([sys.executable, str(WORKER), json.dumps(task)], env=env, stdout=err, stderr=err)
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
             err.seek(0)
@@ -222,15 +225,21 @@ def installed(frameworks) -> list[str]:
     return found
 
 
-def run_frameworks(frameworks, task: dict, threads: int, what: str = "") -> dict[str, dict]:
-    """Run ``task`` for each installed framework in turn; ``what`` names the task in the progress messages."""
+def run_frameworks(frameworks, task: dict, threads: int, what: str = "", baseline: str | None = None):
+    """Run ``task`` for each installed framework in turn, then, given ``baseline`` (a numcnn checkout), numcnn
+    from there as "baseline"; ``what`` names the task in the progress messages. Returns {framework: result}."""
+    runs = [(name, name, None) for name in installed(frameworks)]
+    if baseline is not None:
+        runs.append(("baseline", "numcnn", baseline))
     results = {}
-    for name in installed(frameworks):
+    for name, framework, path in runs:
         label = f"{LABELS[name]}{what}"
         print(f"{label}: running …", file=sys.stderr, flush=True)
-        results[name] = run_worker({**task, "framework": name}, threads)
+        results[name] = run_worker({**task, "framework": framework, "numcnn_path": path}, threads, path)
         if "error" in results[name]:
             print(f"{label}: failed: {results[name]['error']}", file=sys.stderr)
+        elif path is not None and not str(results[name].get("numcnn_file", "")).startswith(str(Path(path).resolve())):
+            results[name] = {"error": f"the child imported numcnn from {results[name].get('numcnn_file')}, not {path}"}
     return results
 
 
@@ -247,7 +256,7 @@ def run_training(args, *, warmup: bool, time_validation: bool, accuracy: bool) -
             "time_validation": time_validation,
             "accuracy": accuracy,
         }
-        return run_frameworks(args.frameworks, task, args.threads)
+        return run_frameworks(args.frameworks, task, args.threads, baseline=args.baseline)
 
 
 def exit_code(results: dict) -> int:
@@ -270,7 +279,20 @@ def add_framework_args(parser) -> None:
         help="comma-separated subset of numcnn,torch,keras (default: all three)",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every framework")
+    parser.add_argument(
+        "--baseline",
+        type=existing_checkout,
+        default=None,
+        help="a numcnn checkout (e.g. a git worktree of an older commit) also run, as 'numcnn (baseline)'",
+    )
     parser.add_argument("--seed", type=int, default=0)
+
+
+def existing_checkout(text: str) -> str:
+    path = Path(text).resolve()
+    if not (path / "numcnn" / "__init__.py").is_file():
+        raise argparse.ArgumentTypeError(f"{text} holds no numcnn/__init__.py")
+    return str(path)
 
 
 def parse_frameworks(text: str) -> list[str]:

@@ -152,6 +152,8 @@ def gemm(task: dict) -> dict:
 def main() -> None:
     task = json.loads(sys.argv[1])
     result = {"train": train, "gemm": gemm, "zoo": zoo, "overhead": overhead}[task["mode"]](task)
+    if "numcnn" in sys.modules:  # which checkout ran (the parent checks a --baseline run's)
+        result["numcnn_file"] = str(Path(sys.modules["numcnn"].__file__).resolve())
     Path(task["result"]).write_text(json.dumps(result))
 
 

@@ -145,7 +145,7 @@ def main(argv=None) -> int:
         "warmup": args.warmup,
         "seed": args.seed,
     }
-    results = run_frameworks(frameworks, task, args.threads, what=" overhead")
+    results = run_frameworks(frameworks, task, args.threads, what=" overhead", baseline=args.baseline)
     print(report(results, args))
     return exit_code(results)
 

@@ -71,9 +71,10 @@ def throughput(r: dict, what: str) -> float | None:
     return r["batch"] / r[what]["step_s"]
 
 
-def ratio_to_fastest_peer(runs: dict, what: str) -> float | None:
-    ours = throughput(runs.get("numcnn", {}), what)
-    peers = [throughput(r, what) for name, r in runs.items() if name != "numcnn"]
+def ratio_to_fastest_peer(runs: dict, what: str, ours: str = "numcnn") -> float | None:
+    """``ours``' samples/s over the faster of PyTorch's and Keras' (numcnn and its baseline are not peers)."""
+    ours = throughput(runs.get(ours, {}), what)
+    peers = [throughput(r, what) for name, r in runs.items() if name not in ("numcnn", "baseline")]
     peers = [p for p in peers if p is not None]
     return None if ours is None or not peers else ours / max(peers)
 
@@ -86,16 +87,18 @@ def status(r: dict) -> str | None:
     return None
 
 
-def summary_rows(results: dict, work: dict, rate: float | None) -> list[list[str]]:
+def summary_rows(results: dict, work: dict, rate: float | None, baseline: bool) -> list[list[str]]:
     rows = []
     for name, runs in results.items():
         entry, (forward, train) = ZOO[name], work[name]
         floor_ms = None if rate is None else 1e3 * entry.batch * train / (rate * 1e9)
         floor_predict = None if rate is None else rate * 1e9 / forward
-        ours = runs.get("numcnn", {})
-        missing = status(ours) if ours else "–"
-        ratios = [ratio_to_fastest_peer(runs, what) for what in ("fit", "predict")]
-        cells = [missing or fmt(value, ".2f") + ("×" if value is not None else "") for value in ratios]
+        cells = []
+        for ours in ("numcnn", "baseline") if baseline else ("numcnn",):
+            run = runs.get(ours, {})
+            missing = status(run) if run else "–"
+            ratios = [ratio_to_fastest_peer(runs, what, ours) for what in ("fit", "predict")]
+            cells += [missing or fmt(value, ".2f") + ("×" if value is not None else "") for value in ratios]
         rows.append(
             [
                 entry.title,
@@ -142,8 +145,11 @@ def framework_rows(results: dict, work: dict, rate: float | None) -> tuple[list[
     return rows, notes
 
 
-def report(results: dict, work: dict, rates: dict, steps: int, threads: int) -> str:
+def report(results: dict, work: dict, rates: dict, steps: int, threads: int, baseline: str | None = None) -> str:
     rate = max(rates.values()) if rates else None
+    ratio_columns = [f"numcnn ÷ fastest peer, train (goal ≥ {GOAL})", "numcnn ÷ fastest peer, predict"]
+    if baseline:
+        ratio_columns += ["baseline ÷ fastest peer, train", "baseline ÷ fastest peer, predict"]
     rows, notes = framework_rows(results, work, rate)
     lines = [
         f"### The zoo: {steps} timed batches per fit and per predict, random data, Adam",
@@ -158,10 +164,9 @@ def report(results: dict, work: dict, rates: dict, steps: int, threads: int) -> 
                 "forward MFLOP/sample",
                 "floor ms/step",
                 "floor predict samples/s",
-                f"numcnn ÷ fastest peer, train (goal ≥ {GOAL})",
-                "numcnn ÷ fastest peer, predict",
+                *ratio_columns,
             ],
-            summary_rows(results, work, rate),
+            summary_rows(results, work, rate, baseline is not None),
         ),
         "",
         markdown_table(
@@ -182,6 +187,7 @@ def report(results: dict, work: dict, rates: dict, steps: int, threads: int) -> 
         ),
         "",
         *notes,
+        *([f"- numcnn (baseline): the checkout at {baseline}, run in the same way."] if baseline else []),
         "- Per-step times are (a fit, or predict, of all the timed batches − the best of 3 one-batch calls) / "
         "(batches − 1); 'call fixed ms' is what a call costs besides its batches (Keras: its data pipeline; a "
         "negative estimate, i.e. noise, shows as 0).",
@@ -207,8 +213,8 @@ def main(argv=None) -> int:
     results = {}
     for name in args.models:
         task = {"mode": "zoo", "model": name, "steps": args.steps, "seed": args.seed}
-        results[name] = run_frameworks(frameworks, task, args.threads, what=f" {name}")
-    print(report(results, work, rates, args.steps, args.threads))
+        results[name] = run_frameworks(frameworks, task, args.threads, what=f" {name}", baseline=args.baseline)
+    print(report(results, work, rates, args.steps, args.threads, args.baseline))
     failed = any("error" in r for runs in results.values() for r in runs.values())
     return 1 if failed else 0
 

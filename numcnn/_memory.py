@@ -2,7 +2,7 @@
 
 By default glibc hands every allocation above 32 MB straight to the kernel (``mmap``) and gives it back on
 free. A training step allocates several such arrays (conv2's output and its gradients are 37 MB at batch
-256), and the kernel zeroes fresh pages on first touch: ~4 ms per array, ~10 % of a step. Raising
+256), and the kernel zeroes fresh pages on first touch, a measurable share of a step (benchmarks/README.md). Raising
 ``M_MMAP_THRESHOLD`` (and the matching trim threshold) keeps freed blocks for reuse instead. The peak
 resident size is unchanged; the process simply keeps its peak heap until exit.
 

@@ -320,3 +320,30 @@ def test_assigning_a_bad_learning_rate_is_refused_and_keeps_the_old_one():
     assert optimizer.current_learning_rate() == 0.01
     schedule = numcnn.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
     assert numcnn.optimizers.SGD(schedule).learning_rate is schedule
+
+
+def test_count_params_before_the_build_is_keras_value_error_and_repr_still_works():
+    dense, model = layers.Dense(2), Sequential([layers.Dense(3)], name="stack")
+    for unbuilt, name in ((dense, dense.name), (model, "stack")):
+        with pytest.raises(ValueError, match=f"count_params` on layer '{name}', but the layer isn't built"):
+            unbuilt.count_params()
+    assert "params=?" in repr(model)
+    model.build((None, 4))
+    assert model.count_params() == 15 and "params=15" in repr(model)
+
+
+def test_return_dict_keys_are_sorted_as_keras_3_sorts_them_and_the_list_starts_with_the_loss():
+    x, y = _mlp_data()
+    model = Sequential([numcnn.Input((6,)), layers.Dense(3, activation="softmax")])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["sparse_top_k_categorical_accuracy", "accuracy"],
+    )
+    keys = ["accuracy", "loss", "sparse_top_k_categorical_accuracy"]  # what Keras 3.15.1 returned
+    assert list(model.train_on_batch(x, y, return_dict=True)) == keys
+    assert list(model.test_on_batch(x, y, return_dict=True)) == keys
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == keys
+    assert model.evaluate(x, y, verbose=0) == [logs[k] for k in model.metrics_names]
+    assert model.metrics_names[0] == "loss"

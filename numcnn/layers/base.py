@@ -479,6 +479,12 @@ class Layer:
         graph.changed()
 
     def count_params(self) -> int:
+        """The number of scalars in the weights; ``ValueError`` before the layer is built, as in Keras 3."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "You can build it manually via: `layer.build(input_shape)`."
+            )
         return int(sum(w.size for w in self.weights))
 
     # -- description ------------------------------------------------------------------------------

@@ -21,4 +21,4 @@ class Functional(Model):
         self._set_graph(inputs, outputs)
 
     def __repr__(self) -> str:
-        return f"<Functional name={self.name!r}, layers={len(self.layers)}, params={self.count_params()}>"
+        return f"<Functional name={self.name!r}, layers={len(self.layers)}, params={self._params_for_repr()}>"

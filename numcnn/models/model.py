@@ -275,8 +275,16 @@ class Model(TrainingMixin, FilesMixin, Layer):
                 grads[key] = layer.grads[name]
         return params, grads
 
+    def _params_for_repr(self) -> str:
+        try:
+            return str(self.count_params())
+        except ValueError:
+            return "?"  # not built yet
+
     def count_params(self) -> int:
-        return sum(layer.count_params() for layer in self.leaf_layers())
+        if not self.built and not any(layer.built for layer in self.leaf_layers()):
+            return Layer.count_params(self)  # Keras' ValueError, naming the model
+        return sum(int(sum(w.size for w in layer.weights)) for layer in self.leaf_layers())
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:

@@ -146,4 +146,4 @@ class Sequential(Model):
         }
 
     def __repr__(self) -> str:
-        return f"<Sequential name={self.name!r}, layers={len(self._stack)}, params={self.count_params()}>"
+        return f"<Sequential name={self.name!r}, layers={len(self._stack)}, params={self._params_for_repr()}>"

@@ -32,8 +32,8 @@ _KERAS_ONLY = {
 }
 
 
-# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, which makes Adam on the
-# notebook's 1.2 M float32 params ~1.9x faster than whole-array passes (3.6 ms -> 1.9 ms a step).
+# Elements per chunk: a rule's ~12 passes over a 64K-element slice stay in L2 cache, where whole-array passes
+# would stream every parameter from memory a dozen times (benchmarks/README.md has the A/B).
 _CHUNK = 1 << 16
 
 
@@ -156,8 +156,8 @@ class Optimizer(OptimizerState):
     def learning_rate(self, value):
         if isinstance(value, dict):
             value = schedules.get(value)
-        if isinstance(value, np.ndarray) and value.shape == ():
-            value = value[()]  # a 0-d array or variable (``opt.learning_rate = other.learning_rate``)
+        if isinstance(value, Variable) and value.shape == ():
+            value = value[()]  # another optimizer's rate (``opt.learning_rate = other.learning_rate``)
         if not isinstance(value, schedules.LearningRateSchedule):
             value = _non_negative("learning_rate", value)  # 0 is allowed, as in Keras: a frozen run
         self._learning_rate = value

@@ -292,7 +292,7 @@ class StepsMixin:
 
     def _result(self, logs: dict, return_dict: bool):
         if return_dict:
-            return dict(logs)
+            return dict(sorted(logs.items()))  # Keras 3 sorts the keys, as in History; the list follows metrics_names
         values = [logs[k] for k in self.metrics_names if k in logs]
         return values[0] if len(values) == 1 else values
 

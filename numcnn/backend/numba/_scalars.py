@@ -1,9 +1,9 @@
 """Constants for the kernels' arithmetic, typed float32, and the epilogue every convolution kernel ends with.
 
 numba types a literal such as ``4.0`` as float64, so ``4.0 * x`` on float32 data converts every element to
-float64 and back, and ``v = 0.0`` in one branch makes ``v`` float64 in all of them. In the Winograd
-transforms that cost 2.8× (0.38 → 0.135 ms a chunk). A float32 constant keeps float32 data in float32 and
-promotes exactly in float64 kernels: these values are all exact in float32.
+float64 and back, and ``v = 0.0`` in one branch makes ``v`` float64 in all of them; the Winograd
+transforms ran several times slower so (benchmarks/README.md has the figure). A float32 constant keeps
+float32 data in float32 and promotes exactly in float64 kernels: these values are all exact in float32.
 """
 
 import numpy as np

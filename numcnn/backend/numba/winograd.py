@@ -13,13 +13,12 @@ The matrices use the interpolation points 0, ±1, ±2, ∞ (Lavin & Gray, 2016):
           [0,  2, -1, -2, 1, 0],          [1/24, -1/12, 1/6],
           [0,  4,  0, -5, 0, 1]]          [   0,     0,    1]]
 
-Both passes use it. Measured on conv2 (6 images a chunk, one core), forward: 0.81 ms against 1.12 ms for
-F(2×2, 3×3), whose 16 products with only C = 32 inner terms ran at ~60 % of the GEMM peak; backward, the
-same transforms transposed (see below): 1.9 ms against 3.0 ms for im2col, two products and col2im. Since
-the transforms compute float32 in float32 (``_scalars``), a chunk takes ~0.65 ms forward and ~1.4 ms backward.
-The price is accuracy: the larger coefficients make float32 results differ from a direct sum by up to a
-few 1e-6 of the summed magnitudes, as in cuDNN's and oneDNN's Winograd kernels; ``tests/_winograd_bounds.py``
-gives the forward-error bounds the tests hold every result to.
+Both passes use it: F(4×4) beat F(2×2, 3×3), whose 16 products with only C = 32 inner terms run far
+below the GEMM peak, and the backward pass (the same transforms transposed, see below) beat im2col, two
+products and col2im (benchmarks/README.md has the measurements). The price is accuracy: the larger
+coefficients make float32 results differ from a direct sum by up to a few 1e-6 of the summed magnitudes,
+as in cuDNN's and oneDNN's Winograd kernels; ``tests/_winograd_bounds.py`` gives the forward-error bounds
+the tests hold every result to.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ _AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0
 
 def _sandwich(left: np.ndarray, a: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``left · a[:, :, c, f] · right`` for every channel pair of a (p, q, C, F), in float64. Two tensordots
-    (BLAS) take 0.2 ms where the same einsum took 0.5–0.8 ms, on every step."""
+    (BLAS), several times faster than the same einsum, on every step."""
     with on_this_thread():  # one BLAS thread, and a fork from another thread waits (numcnn._threads)
         rows = np.tensordot(left, a.astype(np.float64), (1, 0))  # (P, q, C, F)
         return np.tensordot(right, rows, (0, 1)).transpose(1, 0, 2, 3)  # (P, Q, C, F)
