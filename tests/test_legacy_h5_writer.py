@@ -15,7 +15,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from test_keras_roundtrip import MODELS, OPTIMIZERS, assert_same_model, fit_epoch, images
+from test_keras_roundtrip import MODELS, OPTIMIZERS, assert_same_model, fit_epoch, images, one_hot
 
 import numcnn
 from numcnn import layers
@@ -151,6 +151,17 @@ def test_load_weights_reads_the_weights_of_a_saved_model_by_position(tmp_path):
     target.build((None, 8, 8, 1))
     target.load_weights(tmp_path / "m.h5")
     assert all(np.array_equal(a, b) for a, b in zip(source.get_weights(), target.get_weights(), strict=True))
+
+
+def test_model_checkpoint_writes_h5_as_keras_3_allows(tmp_path):
+    """Keras 3's ModelCheckpoint takes a name ending in .keras or .h5 for whole models."""
+    model = MODELS["convnet"]()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    checkpoint = numcnn.callbacks.ModelCheckpoint(tmp_path / "best.h5", monitor="loss")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=f".*{LEGACY}")
+        model.fit(images(10, 8, 8, 1), one_hot(10, 3), epochs=2, verbose=0, callbacks=[checkpoint])
+    assert_same_model(load_model(tmp_path / "best.h5"), model)
 
 
 # -- the layout Keras 3 writes ------------------------------------------------------------------------------

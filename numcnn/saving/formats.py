@@ -56,7 +56,7 @@ def file_format(filepath, action: str) -> tuple[str, str]:
     elif action == "save_weights" and found == LEGACY_H5:
         hint = (
             " (Keras 3 writes weights to a name ending in .weights.h5 and refuses .h5 here too; save() writes a "
-            "legacy .h5 whose weights load_weights reads, in Keras 2 as well)"
+            "legacy .h5 whose weights load_weights reads, Keras 2's too)"
         )
     raise ValueError(
         f"Invalid value for argument 'filepath': expected a file name ending in {_CHOICES[action]}; the suffix "

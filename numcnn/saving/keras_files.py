@@ -81,7 +81,8 @@ def save_legacy(model, path: str) -> None:
     format is legacy included), atomically. The same models as ``.keras`` can be written (see
     :func:`~numcnn.saving.keras_export.model_to_keras`); each weight is named ``<layer>/<weight>``, as Keras 3
     names the variables of a model it loaded or a functional model (Keras loads by position, not by name), and
-    the optimizer's variables ``<optimizer>/<variable>`` in Keras' order, so Keras resumes training."""
+    the optimizer's variables ``<optimizer>/<variable>`` in Keras' order (numcnn restores them all; Keras 3.15.1
+    keeps only the step count of any legacy ``.h5``, its own included)."""
     spec = model_to_keras(model)  # refuses what .keras refuses, by name, before Keras' warning
     warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=4)
     planned, pairs = planned_from_model(model)
@@ -91,8 +92,9 @@ def save_legacy(model, path: str) -> None:
         slots = _legacy_slots(child)
         names[child.name] = [f"{leaf.name}/{leaf.weights[i][0]}" for leaf, i in slots]
         layers[child.name] = [np.array(held[id(leaf)][leaf.weights[i][0]]) for leaf, i in slots]
+    # backend: the one whose layouts numcnn's arrays follow (channels_last, HWIO kernels)
     content = LegacyH5(layers, names, model_config=legacy_model_config(spec), keras_version=KERAS_VERSION)
-    content.backend = "tensorflow"  # the layouts numcnn's arrays follow (channels_last, HWIO kernels)
+    content.backend = "tensorflow"
     optimizer = spec["compile_config"].get("optimizer")
     if optimizer is not None:  # Keras: a compiled model's compile config, its optimizer kept apart
         training = {key: value for key, value in spec["compile_config"].items() if key != "optimizer"}

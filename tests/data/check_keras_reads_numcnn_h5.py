@@ -6,7 +6,8 @@ a numcnn dependency), run by hand in the side virtualenv with numcnn on the path
 For the models of ``check_keras_reads_numcnn.py`` (the notebook's, BatchNormalization + Dropout, a functional
 residual) and a nested one, numcnn trains two epochs and writes ``model.save('x.h5')``. Keras 3 loads it, gives
 numcnn's predictions and is asked to train on (Keras 3.15.1 restores only the step count from any legacy
-``.h5``, its own included, then refuses to ``fit``: "Unknown variable"); tf_keras (Keras 2) is asked to load it.
+``.h5``, its own included, then refuses to ``fit``: "Unknown variable"); tf_keras (Keras 2) is asked to load it,
+and its ``load_weights`` reads the notebook model's weights from it.
 The file's layout is compared with Keras' own: Keras loads numcnn's ``.keras`` of the same model and saves it
 to ``.h5``; the two files must hold the same attributes, ``model_config``, groups, names, shapes and dtypes.
 """
@@ -100,13 +101,28 @@ def check(name, make, size, folder):
     differing = sorted(k for k in ours.keys() | reference.keys() if ours.get(k) != reference.get(k))
     line += f"; layout vs Keras' own .h5: {'identical' if not differing else f'differs at {differing[:6]}'}"
     print(line)
-    try:
-        import tf_keras
+    import tf_keras
 
+    try:
         legacy = tf_keras.models.load_model(folder / f"{name}.h5")
         print(f"  tf_keras: predictions max |Δ| {float(np.abs(legacy.predict(x, verbose=0) - predicted).max()):.2e}")
     except Exception as err:  # noqa: BLE001 (report whatever Keras 2 says)
-        print(f"  tf_keras refuses it: {type(err).__name__}: {str(err).splitlines()[0][:300]}")
+        print(f"  tf_keras load_model refuses it: {type(err).__name__}: {str(err).splitlines()[0][:120]}…")
+    if name == "notebook":  # Keras 2's load_weights, into the model built in Keras 2's code
+        k2 = tf_keras.layers
+        legacy = tf_keras.Sequential(
+            [
+                k2.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+                k2.Conv2D(64, (3, 3), activation="relu"),
+                k2.MaxPooling2D(pool_size=(2, 2)),
+                k2.Flatten(),
+                *(k2.Dense(128, activation="relu") for _ in range(2)),
+                k2.Dense(10, activation="softmax"),
+            ]
+        )
+        legacy.load_weights(folder / f"{name}.h5")
+        gap = float(np.abs(legacy.predict(x, verbose=0) - predicted).max())
+        print(f"  tf_keras load_weights into its own notebook model: predictions max |Δ| {gap:.2e}")
 
 
 def main():
