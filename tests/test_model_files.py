@@ -16,15 +16,13 @@ from numcnn import layers
 from numcnn.models import Sequential, load_model
 from numcnn.saving import _h5
 
-SAVE_CHOICES = "ending in .keras \\(Keras 3\\) or .npz"
+SAVE_CHOICES = "ending in .keras \\(Keras 3\\), .h5/.hdf5 \\(Keras 2's legacy format\\) or .npz"
 LOAD_CHOICES = "ending in .keras \\(Keras 3\\), .h5/.hdf5 \\(Keras 2\\) or .npz"
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("m.h5", "does not write Keras 2's legacy .h5 format: save to .keras"),
-        ("m.hdf5", "does not write Keras 2's legacy .h5"),
         ("m.weights.h5", "weights only: use save_weights"),
         ("m.pkl", SAVE_CHOICES),
         ("m", SAVE_CHOICES),
@@ -42,7 +40,7 @@ def test_save_refuses_other_suffixes_listing_the_choices(tmp_path, name, message
 @pytest.mark.parametrize(
     ("action", "name", "message"),
     [
-        ("save_weights", "w.h5", "ending in .weights.h5 \\(Keras 3\\) or .npz.*Keras 3 writes weights to"),
+        ("save_weights", "w.h5", ".weights.h5 \\(Keras 3\\) or .npz.*refuses .h5 here too; save\\(\\) writes"),
         ("save_weights", "w.keras", "Keras 3 writes weights to a name ending in .weights.h5"),
         ("save_weights", "w.txt", "ending in .weights.h5 \\(Keras 3\\) or .npz"),
         ("load_weights", "w.txt", "ending in .weights.h5 \\(Keras 3\\), .keras, .h5/.hdf5 \\(Keras 2\\) or .npz"),

@@ -3,13 +3,14 @@
 The model-level entry points, behind ``model.save``/``save_weights``/``load_weights`` and ``load_model``:
 
 - :mod:`numcnn.saving.npz_model`: numcnn's ``.npz`` (:mod:`numcnn.saving.npz`: the bounded archive itself);
-- :mod:`numcnn.saving.keras_files`: Keras 3's ``.keras`` and ``.weights.h5`` both ways, Keras 2's ``.h5`` read.
+- :mod:`numcnn.saving.keras_files`: Keras 3's ``.keras`` and ``.weights.h5`` both ways, Keras 2's legacy ``.h5``
+  read and written (as Keras 3 writes it).
 
 Keras' files need h5py (``pip install 'numcnn[keras-files]'``); their modules are imported on use, so
 importing ``numcnn.saving`` never needs h5py:
 
 - file level: :mod:`~numcnn.saving.keras_zip` (the ``.keras`` zip), :mod:`~numcnn.saving.keras_weights`
-  (Keras 3's weights HDF5), :mod:`~numcnn.saving.legacy_h5` (Keras 2's ``.h5``), over the bounded readers
+  (Keras 3's weights HDF5), :mod:`~numcnn.saving.legacy_h5` (Keras 2's ``.h5``, both ways), over the bounded readers
   :mod:`~numcnn.saving._h5` and :mod:`numcnn._zip`;
 - config level: :mod:`~numcnn.saving.keras_model` (Sequential / Functional, the graph as tuples),
   :mod:`~numcnn.saving.keras_config` (layers), :mod:`~numcnn.saving.keras_objects` (initializers,

@@ -221,16 +221,41 @@ def weights_to_keras(model, optimizer: bool = True) -> KerasWeights:
     for child, layer in pairs:
         out.layers[child.path] = [np.array(w) for w in layer.weights]
     if optimizer and getattr(model, "optimizer", None) is not None:
-        try:
-            variables = model.optimizer.variables_in_keras_order(trainable_keys(model))
-        except ValueError as err:  # a layer made trainable after training: no state for its weights
-            warnings.warn(
-                f"The optimizer's state does not cover the model's trainable weights ({err}); only its step count "
-                "and learning rate are saved, as Keras saves an optimizer that has not been built",
-                UserWarning,
-                stacklevel=4,
-            )
-            variables = model.optimizer.variables_in_keras_order([])
+        variables = optimizer_variables(model)
         out.optimizer = [array for _, array in variables]
         out.names["optimizer"] = model.optimizer.name
     return out
+
+
+def optimizer_variables(model) -> list[tuple[str, np.ndarray]]:
+    """The compiled model's optimizer variables in Keras' order, named as Keras names them (``iteration``,
+    ``learning_rate``, ``dense_kernel_momentum``, …; see ``Optimizer.variables_in_keras_order``)."""
+    try:
+        return model.optimizer.variables_in_keras_order(trainable_keys(model))
+    except ValueError as err:  # a layer made trainable after training: no state for its weights
+        warnings.warn(
+            f"The optimizer's state does not cover the model's trainable weights ({err}); only its step count "
+            "and learning rate are saved, as Keras saves an optimizer that has not been built",
+            UserWarning,
+            stacklevel=5,
+        )
+        return model.optimizer.variables_in_keras_order([])
+
+
+def legacy_model_config(spec: dict) -> dict:
+    """The ``model_config`` Keras 3's legacy ``.h5`` writer records, from :func:`model_to_keras`'s spec.
+
+    Keras writes it with its legacy serializer: each layer and model is ``{"class_name", "config"}`` (a
+    Functional's layers keep their ``name`` and ``inbound_nodes``, in Keras 3's dict form), without
+    ``module``, ``registered_name``, ``build_config`` or ``compile_config``; the objects nested in a layer's
+    config (initializers, the dtype policy) keep Keras 3's full form."""
+
+    def legacy(item: dict) -> dict:
+        config = item["config"]
+        if item["class_name"] in ("Sequential", "Functional"):
+            config = {**config, "layers": [legacy(layer) for layer in config["layers"]]}
+        out = {"class_name": item["class_name"], "config": config}
+        out.update((key, item[key]) for key in ("name", "inbound_nodes") if key in item)
+        return out
+
+    return legacy(spec)

@@ -1,5 +1,6 @@
 """Models to and from Keras' files: the ``.keras`` zip and the ``.weights.h5`` of Keras 3, and Keras 2's legacy
-``.h5`` (read only), behind ``model.save``, ``numcnn.models.load_model``, ``save_weights`` and ``load_weights``.
+``.h5`` (read, and written as Keras 3 writes it), behind ``model.save``, ``numcnn.models.load_model``,
+``save_weights`` and ``load_weights``.
 
 Loading never trusts the file: the readers are bounded (:mod:`numcnn.saving._h5`, :mod:`numcnn._zip`),
 the model is planned from the config and its weight shapes compared with the file's datasets before the model
@@ -22,11 +23,18 @@ from numcnn.saving._h5 import MissingH5pyError
 from numcnn.saving.keras_build import build_model, match_layers, plan_model
 from numcnn.saving.keras_compile import compile_from_keras
 from numcnn.saving.keras_config import layer_from_keras
-from numcnn.saving.keras_export import model_to_keras, planned_from_model, trainable_keys, weights_to_keras
+from numcnn.saving.keras_export import (
+    legacy_model_config,
+    model_to_keras,
+    optimizer_variables,
+    planned_from_model,
+    trainable_keys,
+    weights_to_keras,
+)
 from numcnn.saving.keras_model import model_spec
 from numcnn.saving.keras_weights import WeightsFile, write_weights
-from numcnn.saving.keras_zip import read_keras, write_keras
-from numcnn.saving.legacy_h5 import LegacyFile
+from numcnn.saving.keras_zip import KERAS_VERSION, read_keras, write_keras
+from numcnn.saving.legacy_h5 import LegacyFile, LegacyH5, write_legacy_h5
 from numcnn.saving.npz import ModelFileNotFoundError, atomic_write
 
 
@@ -50,12 +58,54 @@ def _refusing(path: str):
 
 # -- writing ------------------------------------------------------------------------------------------------
 
+# Keras 3.15's warning for model.save to .h5/.hdf5 (it logs it; numcnn warns), word for word
+LEGACY_WARNING = (
+    "You are saving your model as an HDF5 file via `model.save()` or `keras.saving.save_model(model)`. "
+    "This file format is considered legacy. We recommend using instead the native Keras format, e.g. "
+    "`model.save('my_model.keras')` or `keras.saving.save_model(model, 'my_model.keras')`. "
+)
+
 
 def save_keras(model, path: str) -> None:
     """``model.save('x.keras')``: Keras 3's zip, ``config.json`` with the compile config, the weights and the
     optimizer's state, written atomically."""
+    if path.endswith((".h5", ".hdf5")):  # models/files.py sends every Keras format here
+        save_legacy(model, path)
+        return
     config = model_to_keras(model)
     write_keras(path, config, write_weights(weights_to_keras(model), model_name=model.name))
+
+
+def save_legacy(model, path: str) -> None:
+    """``model.save('x.h5')``: Keras 2's full-model ``.h5`` as Keras 3 writes it (Keras 3's warning that the
+    format is legacy included), atomically. The same models as ``.keras`` can be written (see
+    :func:`~numcnn.saving.keras_export.model_to_keras`); each weight is named ``<layer>/<weight>``, as Keras 3
+    names the variables of a model it loaded or a functional model (Keras loads by position, not by name), and
+    the optimizer's variables ``<optimizer>/<variable>`` in Keras' order (numcnn restores them all; Keras 3.15.1
+    keeps only the step count of any legacy ``.h5``, its own included)."""
+    spec = model_to_keras(model)  # refuses what .keras refuses, by name, before Keras' warning
+    warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=4)
+    planned, pairs = planned_from_model(model)
+    held = {id(leaf): {**layer.params, **layer.state} for leaf, layer in pairs}
+    layers, names = {}, {}
+    for child in planned.children:
+        slots = _legacy_slots(child)
+        names[child.name] = [f"{leaf.name}/{leaf.weights[i][0]}" for leaf, i in slots]
+        layers[child.name] = [np.array(held[id(leaf)][leaf.weights[i][0]]) for leaf, i in slots]
+    # backend: the one whose layouts numcnn's arrays follow (channels_last, HWIO kernels)
+    content = LegacyH5(layers, names, model_config=legacy_model_config(spec), keras_version=KERAS_VERSION)
+    content.backend = "tensorflow"
+    optimizer = spec["compile_config"].get("optimizer")
+    if optimizer is not None:  # Keras: a compiled model's compile config, its optimizer kept apart
+        training = {key: value for key, value in spec["compile_config"].items() if key != "optimizer"}
+        content.training_config = {
+            **training,
+            "optimizer_config": {key: optimizer[key] for key in ("class_name", "config")},
+        }
+        variables = optimizer_variables(model)
+        content.optimizer = [array for _, array in variables]
+        content.optimizer_names = [f"{model.optimizer.name}/{name}" for name, _ in variables]
+    atomic_write(path, write_legacy_h5(content))
 
 
 def save_keras_weights(model, path: str) -> None:
@@ -162,17 +212,18 @@ def load_keras_weights(model, path: str, from_zip: bool = False) -> None:
 # -- Keras 2's legacy .h5 -----------------------------------------------------------------------------------
 
 
+def _legacy_slots(child) -> list[tuple]:
+    """``(planned leaf, weight index)`` of one top-level layer in Keras 2's order for it: its trainable weights,
+    then the others (a nested model's: all its leaves' trainable weights, then the rest), Keras'
+    ``trainable_weights + non_trainable_weights``."""
+    leaves = child.leaves() if child.children is not None else [child]
+    slots = [(leaf, i, leaf.trainable and w[2]) for leaf in leaves for i, w in enumerate(leaf.weights)]
+    return [(leaf, i) for leaf, i, t in slots if t] + [(leaf, i) for leaf, i, t in slots if not t]
+
+
 def _legacy_order(planned) -> list[list[tuple]]:
-    """Per top-level layer with weights, in order: ``(planned leaf, weight index)`` in Keras 2's order for it
-    (a nested model's trainable weights first, then the others, as Keras 2's ``layer.weights``)."""
-    out = []
-    for child in planned.children:
-        leaves = child.leaves() if child.children is not None else [child]
-        slots = [(leaf, i, leaf.trainable and w[2]) for leaf in leaves for i, w in enumerate(leaf.weights)]
-        ordered = [(leaf, i) for leaf, i, t in slots if t] + [(leaf, i) for leaf, i, t in slots if not t]
-        if ordered:
-            out.append(ordered)
-    return out
+    """:func:`_legacy_slots` of each top-level layer with weights, in order."""
+    return [slots for slots in map(_legacy_slots, planned.children) if slots]
 
 
 def _legacy_check(order, f: LegacyFile) -> list[str]:

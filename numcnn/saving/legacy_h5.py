@@ -20,12 +20,16 @@ names are not compared.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from numcnn._checks import file_path
-from numcnn.saving._h5 import LIMITS, H5Reader, Limits
+from numcnn._checks import file_path, invalid
+from numcnn.saving._h5 import LIMITS, H5Reader, Limits, write_h5
+
+HEADER_LIMIT = 64512  # Keras' HDF5_OBJECT_HEADER_LIMIT: the bytes one attribute may take before it is split
 
 
 @dataclass
@@ -173,3 +177,91 @@ def _json_object(h5: H5Reader, name: str):
     if value is not None and not isinstance(value, dict):
         raise h5.error(f"the attribute '{name}' holds a JSON {type(value).__name__}, not an object")
     return value
+
+
+# -- writing ------------------------------------------------------------------------------------------------
+
+
+def write_legacy_h5(content: LegacyH5) -> bytes:
+    """The bytes of a full-model legacy ``.h5`` holding ``content``, laid out as Keras 3.15's
+    ``save_model_to_hdf5`` writes it, with the same HDF5 types: ``keras_version`` and ``backend`` on the root
+    as UTF-8 text, ``model_config`` and ``training_config`` (left out when ``None``) as JSON in ASCII text;
+    ``model_weights`` with ``layer_names`` (``content.layers``' order), ``backend`` and ``keras_version``, one
+    group per layer (created in name order, as Keras does) whose ``weight_names`` give each dataset's path
+    inside it, and an empty ``top_level_model_weights``; ``optimizer_weights`` likewise when
+    ``content.optimizer`` is not ``None``. A list of names over 64512 bytes is split into ``<name>0``,
+    ``<name>1``, … as Keras splits it. Names and arrays are checked before anything is written."""
+    if not isinstance(content, LegacyH5) or content.model_config is None:
+        raise invalid("content", "a LegacyH5 with a model_config", type(content).__name__, TypeError)
+    layers = {
+        name: _checked(name, content.weight_names.get(name, []), arrays) for name, arrays in content.layers.items()
+    }
+    optimizer = None
+    if content.optimizer is not None:
+        optimizer = _checked("the optimizer", content.optimizer_names, content.optimizer)
+    version, backend = content.keras_version or "", content.backend or ""
+    for name in layers:
+        if not name or "/" in name or name in (".", "top_level_model_weights"):
+            raise invalid("layer name", "a name Keras can write as an HDF5 group", name)
+
+    def build(f) -> None:
+        f.attrs["keras_version"] = version
+        f.attrs["backend"] = backend
+        f.attrs["model_config"] = json.dumps(content.model_config).encode("utf8")
+        if content.training_config is not None:
+            f.attrs["training_config"] = json.dumps(content.training_config).encode("utf8")
+        group = f.create_group("model_weights")
+        _write_names(group, "layer_names", list(layers))
+        group.attrs["backend"] = backend.encode("utf8")
+        group.attrs["keras_version"] = version.encode("utf8")
+        for name in sorted(layers):
+            _write_subset(group.create_group(name), *layers[name])
+        _write_subset(group.create_group("top_level_model_weights"), [], [])
+        if optimizer is not None:
+            _write_subset(f.create_group("optimizer_weights"), *optimizer)
+
+    return write_h5(build)
+
+
+def _checked(owner: str, names, arrays) -> tuple[list[str], list[np.ndarray]]:
+    """``(names, arrays)`` of one group: as many names as arrays, each a relative HDF5 path used once, none a
+    prefix of another (a dataset cannot hold a dataset); the arrays numeric, C-ordered."""
+    names, arrays = list(names), [np.asarray(a, order="C") for a in arrays]
+    if len(names) != len(arrays):
+        raise invalid(f"weight names of {owner}", f"one per array ({len(arrays)})", names)
+    inner = set()
+    for name, array in zip(names, arrays):
+        segments = name.split("/") if isinstance(name, str) else [""]
+        if not all(segments) or any(s in (".", "..") for s in segments):
+            raise invalid(f"weight names of {owner}", "relative HDF5 paths like 'dense/kernel'", name)
+        inner.update("/".join(segments[:k]) for k in range(1, len(segments)))
+        if array.dtype.kind not in "biuf":
+            raise invalid(f"weights of {owner}", "numeric arrays", f"dtype {array.dtype} for {name!r}", TypeError)
+    clashes = sorted(inner.intersection(names)) + sorted(n for n, count in Counter(names).items() if count > 1)
+    if clashes:
+        raise invalid(f"weight names of {owner}", "names used once, none inside another", clashes[0])
+    return names, arrays
+
+
+def _write_subset(group, names: list[str], arrays: list[np.ndarray]) -> None:
+    _write_names(group, "weight_names", names)
+    for name, array in zip(names, arrays):
+        group.create_dataset(name, data=array)
+
+
+def _write_names(group, attribute: str, names: list[str]) -> None:
+    """A list of names as Keras' ``save_attributes_to_hdf5_group`` stores it: variable-length ASCII text (an
+    empty list: a float64 array of shape (0,)), split into fixed-length chunks over the header limit."""
+    data = [name.encode("utf8") for name in names]
+    too_long = [name for name, item in zip(names, data) if len(item) > HEADER_LIMIT]
+    if too_long:
+        raise invalid(attribute, f"names of at most {HEADER_LIMIT} bytes (an HDF5 object header)", too_long[0][:80])
+    packed = np.asarray(data)
+    chunks = 1
+    while any(part.nbytes > HEADER_LIMIT for part in np.array_split(packed, chunks)):
+        chunks += 1
+    if chunks == 1:
+        group.attrs[attribute] = data
+        return
+    for i, part in enumerate(np.array_split(packed, chunks)):
+        group.attrs[f"{attribute}{i}"] = part
