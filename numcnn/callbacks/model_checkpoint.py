@@ -51,9 +51,9 @@ class ModelCheckpoint(MonitorCallback):
     end; an integer saves every ``save_freq`` batches (counted across epochs), with the running training
     logs of that batch. ``save_best_only`` saves only when ``monitor`` improves on the best so far (which
     starts at ``initial_value_threshold``); when ``monitor`` is not in the logs it warns and saves, as Keras
-    does. The suffix decides the format, as for ``save``/``save_weights`` (``.npz``, ``.keras``, or
-    ``.weights.h5`` with ``save_weights_only``), and a name the model could not be saved to is refused here,
-    before training starts.
+    does. The suffix decides the format, as for ``save``/``save_weights`` (``.npz``, ``.keras``,
+    Keras 2's ``.h5``, or ``.weights.h5`` with ``save_weights_only``), and a name the model could not be
+    saved to is refused here, before training starts.
     """
 
     def __init__(

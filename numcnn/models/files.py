@@ -4,7 +4,8 @@
 - ``.npz``: numcnn's own format (:mod:`numcnn.saving.npz_model`), weights and optimizer state by position;
 - ``.keras``: Keras 3's zip, to and from (:mod:`numcnn.saving.keras_files`), so a model moves to Keras and back;
 - ``.weights.h5``: Keras 3's weights file, to and from;
-- ``.h5``/``.hdf5``: Keras 2's legacy files, read only (``save('x.h5')`` says to use ``.keras``).
+- ``.h5``/``.hdf5``: Keras 2's legacy full-model file, written as Keras 3 writes it (with its warning that the
+  format is legacy) and read, with tf.keras' and Keras 2's; ``save_weights`` refuses ``.h5``, as Keras 3 does.
 
 Keras' formats need h5py (``pip install 'numcnn[keras-files]'``). Everything is written atomically and read
 as a hostile file: bounded, shapes checked before anything is allocated, no code run, ``ValueError`` naming
@@ -36,7 +37,7 @@ class FilesMixin:
 
     def save(self, filepath, overwrite=True, zipped=None) -> None:
         """Write the architecture, compile settings, weights and optimizer state to ``filepath``: Keras 3's
-        ``.keras`` or numcnn's ``.npz``, chosen by the suffix; atomically.
+        ``.keras``, Keras 2's legacy ``.h5``/``.hdf5`` or numcnn's ``.npz``, chosen by the suffix; atomically.
 
         ``overwrite=False`` refuses an existing file with ``FileExistsError`` (Keras asks on the terminal;
         numcnn never waits for input). ``zipped``: None or True; Keras' unzipped folder form is not written."""
@@ -49,6 +50,8 @@ class FilesMixin:
             from numcnn.saving.npz_model import save_npz
 
             save_npz(self, path)
+        elif fmt == formats.LEGACY_H5:
+            _keras_files().save_legacy(self, path)
         else:
             _keras_files().save_keras(self, path)
 

@@ -227,9 +227,10 @@ def weights_to_keras(model, optimizer: bool = True) -> KerasWeights:
     return out
 
 
-def optimizer_variables(model) -> list[tuple[str, np.ndarray]]:
+def optimizer_variables(model, stacklevel: int = 5) -> list[tuple[str, np.ndarray]]:
     """The compiled model's optimizer variables in Keras' order, named as Keras names them (``iteration``,
-    ``learning_rate``, ``dense_kernel_momentum``, …; see ``Optimizer.variables_in_keras_order``)."""
+    ``learning_rate``, ``dense_kernel_momentum``, …; see ``Optimizer.variables_in_keras_order``).
+    ``stacklevel``: where a warning points, the user's ``save`` call from the writer calling this."""
     try:
         return model.optimizer.variables_in_keras_order(trainable_keys(model))
     except ValueError as err:  # a layer made trainable after training: no state for its weights
@@ -237,7 +238,7 @@ def optimizer_variables(model) -> list[tuple[str, np.ndarray]]:
             f"The optimizer's state does not cover the model's trainable weights ({err}); only its step count "
             "and learning rate are saved, as Keras saves an optimizer that has not been built",
             UserWarning,
-            stacklevel=5,
+            stacklevel=stacklevel,
         )
         return model.optimizer.variables_in_keras_order([])
 

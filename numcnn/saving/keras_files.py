@@ -69,9 +69,6 @@ LEGACY_WARNING = (
 def save_keras(model, path: str) -> None:
     """``model.save('x.keras')``: Keras 3's zip, ``config.json`` with the compile config, the weights and the
     optimizer's state, written atomically."""
-    if path.endswith((".h5", ".hdf5")):  # models/files.py sends every Keras format here
-        save_legacy(model, path)
-        return
     config = model_to_keras(model)
     write_keras(path, config, write_weights(weights_to_keras(model), model_name=model.name))
 
@@ -84,7 +81,7 @@ def save_legacy(model, path: str) -> None:
     the optimizer's variables ``<optimizer>/<variable>`` in Keras' order (numcnn restores them all; Keras 3.15.1
     keeps only the step count of any legacy ``.h5``, its own included)."""
     spec = model_to_keras(model)  # refuses what .keras refuses, by name, before Keras' warning
-    warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=4)
+    warnings.warn(LEGACY_WARNING, UserWarning, stacklevel=3)
     planned, pairs = planned_from_model(model)
     held = {id(leaf): {**layer.params, **layer.state} for leaf, layer in pairs}
     layers, names = {}, {}
@@ -102,7 +99,7 @@ def save_legacy(model, path: str) -> None:
             **training,
             "optimizer_config": {key: optimizer[key] for key in ("class_name", "config")},
         }
-        variables = optimizer_variables(model)
+        variables = optimizer_variables(model, stacklevel=4)
         content.optimizer = [array for _, array in variables]
         content.optimizer_names = [f"{model.optimizer.name}/{name}" for name, _ in variables]
     atomic_write(path, write_legacy_h5(content))
