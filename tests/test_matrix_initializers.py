@@ -15,7 +15,7 @@ from numcnn.initializers import Identity, Orthogonal
 from numcnn.saving import keras_objects as kob
 from numcnn.utils import set_random_seed
 
-KERAS_SPECS = json.loads((Path(__file__).parent / "data" / "keras" / "norms.json").read_text())["initializers"]
+KERAS_SPECS = json.loads((Path(__file__).parent / "data" / "keras_norms" / "norms.json").read_text())["initializers"]
 
 
 def gram(w: np.ndarray) -> np.ndarray:

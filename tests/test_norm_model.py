@@ -1,7 +1,7 @@
 """Models with GroupNormalization, UnitNormalization, Identity, ActivityRegularization and UpSampling1D: a small
 CNN trains and comes back from .npz and .keras files with identical predictions; every weight's gradient through
 the path fit runs against central differences (float64, random and image-like inputs); and the model Keras 3.15.1
-saved with them (tests/data/keras/layers/norms_model.keras, by tests/data/make_keras_norms.py) loads with Keras'
+saved with them (tests/data/keras_norms/norms_model.keras, by tests/data/make_keras_norms.py) loads with Keras'
 predictions and is written back as Keras wrote it."""
 
 import json
@@ -19,7 +19,7 @@ from numcnn import layers
 from numcnn.models import load_model
 from numcnn.utils import set_random_seed, to_categorical
 
-DATA = Path(__file__).parent / "data" / "keras"
+DATA = Path(__file__).parent / "data" / "keras_norms"
 FIXTURE = json.loads((DATA / "norms.json").read_text())
 
 
@@ -106,7 +106,7 @@ def test_every_weight_gradient_through_fit(kind):
 
 
 def test_the_model_keras_saved_loads_with_its_predictions_and_is_written_back(tmp_path):
-    path = DATA / "layers" / "norms_model.keras"
+    path = DATA / "norms_model.keras"
     model = load_model(path)
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds[1:6] == ["GroupNormalization", "Identity", "ActivityRegularization", "UnitNormalization", "Reshape"]

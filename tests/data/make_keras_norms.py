@@ -1,6 +1,7 @@
-"""Writes tests/data/keras/norms.json: Keras 3's outputs, activity losses and layer specs for Identity,
-ActivityRegularization, UnitNormalization, UpSampling1D and GroupNormalization, and the configs of the
-Orthogonal and Identity initializers (tests/test_norm_layers.py compares numcnn with them).
+"""Writes tests/data/keras_norms/norms.json: Keras 3's outputs, activity losses and layer specs for Identity,
+ActivityRegularization, UnitNormalization, UpSampling1D and GroupNormalization, the configs of the Orthogonal and
+Identity initializers, and the predictions of norms_model.keras, a model of them that Keras saves next to it
+(tests/test_norm_layers.py, test_matrix_initializers.py and test_norm_model.py compare numcnn with them).
 
 Run with the side environment (never a test dependency):
     KERAS_BACKEND=tensorflow /work/side/bin/python tests/data/make_keras_norms.py
@@ -44,7 +45,7 @@ out["initializers"] = [
     serialize_keras_object(keras.initializers.Orthogonal()),
     serialize_keras_object(keras.initializers.Identity()),
 ]
-path = Path(__file__).parent / "keras" / "norms.json"
+path = Path(__file__).parent / "keras_norms" / "norms.json"  # apart from keras/, whose files have a manifest
 path.write_text(json.dumps(out) + "\n")
 print("wrote", path)
 
@@ -64,7 +65,7 @@ model = keras.Sequential(
         layers.Dense(3, kernel_initializer=keras.initializers.Orthogonal(seed=1)),
     ]
 )
-model.save(path.parent / "layers" / "norms_model.keras")
+model.save(path.parent / "norms_model.keras")
 out["model_predictions"] = model.predict(images.astype("float32"), verbose=0).tolist()
 path.write_text(json.dumps(out) + "\n")
-print("wrote", path.parent / "layers" / "norms_model.keras")
+print("wrote", path.parent / "norms_model.keras")
