@@ -249,6 +249,55 @@ class LecunUniform(_Preset):
     _ARGS = (1.0, "fan_in", "uniform")
 
 
+class Orthogonal(Initializer):
+    """``Orthogonal(gain=1.0, seed=None)``: ``gain`` times an orthogonal matrix, from the QR decomposition of
+    unit normal samples (signs fixed so that R's diagonal is positive, as Keras does).
+
+    A shape of rank ≥ 2 is drawn as the matrix ``(prod(shape[:-1]), shape[-1])`` (a conv kernel's last axis
+    stays), then reshaped: with at least as many rows as columns its columns are orthonormal (``QᵀQ = I``),
+    otherwise its rows (``QQᵀ = I``). The numbers come from numcnn's generators, not Keras'.
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = _finite("gain", gain)
+        self.seed = random_seed(seed)
+
+    def _draw(self, shape, rng):
+        if len(shape) < 2:
+            raise invalid("shape", "a shape of rank 2 or more for the Orthogonal initializer", shape)
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)  # Keras multiplies by sign(diag(r)); a 0 is kept, not zeroed
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed, "gain": self.gain}
+
+
+class Identity(Initializer):
+    """``Identity(gain=1.0)``: ``gain`` times the identity matrix (ones on the main diagonal of a rectangular
+    ``(rows, cols)`` shape); rank-2 shapes only, as in Keras.
+
+    Keras 3.15's ``get_config()`` is ``{}`` (it drops ``gain``); numcnn's holds ``gain`` unless it is 1.0, so
+    a default Identity writes the config Keras writes and another gain survives a round trip.
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = _finite("gain", gain)
+
+    def __call__(self, shape, dtype=None, rng=None) -> np.ndarray:
+        shape = _check_shape(shape)
+        dtype = _check_dtype(dtype, floating=False)
+        if len(shape) != 2:
+            raise invalid("shape", "a shape of rank 2 for the Identity initializer", shape)
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self) -> dict:
+        return {} if self.gain == 1.0 else {"gain": self.gain}
+
+
 _REGISTRY = Registry("initializer", Initializer)
 _NAMED = (
     ("constant", Constant),
@@ -264,9 +313,14 @@ _NAMED = (
     ("he_uniform", HeUniform),
     ("lecun_normal", LecunNormal),
     ("lecun_uniform", LecunUniform),
+    ("orthogonal", Orthogonal),
+    ("identity", Identity),
 )
 for _name, _cls in _NAMED:
     _REGISTRY.register(_cls, _name)
+# Keras' names kept "for compatibility" (Keras 2's classes)
+_REGISTRY.register(Orthogonal, "OrthogonalInitializer", shown=False)
+_REGISTRY.register(Identity, "IdentityInitializer", shown=False)
 
 
 def serialize(initializer: Initializer) -> dict:
@@ -290,6 +344,8 @@ constant, zeros, ones = Constant, Zeros, Ones
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
 lecun_normal, lecun_uniform, variance_scaling = LecunNormal, LecunUniform, VarianceScaling
+orthogonal, identity = Orthogonal, Identity
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
 
 __all__ = [
     "Initializer",
@@ -299,4 +355,6 @@ __all__ = [
     "get",
     *(cls.__name__ for _, cls in _NAMED),
     *(name for name, _ in _NAMED),
+    "OrthogonalInitializer",
+    "IdentityInitializer",
 ]

@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data" / "keras"
 CONFIGS = json.loads((DATA / "configs.json").read_text())
 NUMCNN_INITIALIZERS = {"GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform"}
 NUMCNN_INITIALIZERS |= {"Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal"}
-NUMCNN_INITIALIZERS |= {"VarianceScaling"}
+NUMCNN_INITIALIZERS |= {"VarianceScaling", "Orthogonal", "Identity"}
 
 
 def config_of(name: str) -> dict:
@@ -176,8 +176,8 @@ def changed(spec=CONV, **changes):
         (changed(activation="glu"), "activation"),
         (changed(activation={"module": "my_module", "class_name": "custom_fn", "config": None}), "activation"),
         (
-            changed(kernel_initializer={"module": "keras.initializers", "class_name": "Orthogonal", "config": {}}),
-            "Orthogonal",
+            changed(kernel_initializer={"module": "keras.initializers", "class_name": "STFT", "config": {}}),
+            "STFT",
         ),
         (changed(kernel_initializer={"module": "my.module", "class_name": "GlorotUniform", "config": {}}), "module"),
         (changed(padding="causal"), "padding"),

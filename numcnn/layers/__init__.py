@@ -23,6 +23,7 @@ from numcnn.layers.conv_transpose import Conv2DTranspose, Convolution2DTranspose
 from numcnn.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from numcnn.layers.cropping_augmentation import CenterCrop, RandomCrop
 from numcnn.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
+from numcnn.layers.group_normalization import GroupNormalization
 from numcnn.layers.input_layer import Input, InputLayer
 from numcnn.layers.layer_normalization import LayerNormalization
 from numcnn.layers.merging import (
@@ -42,6 +43,7 @@ from numcnn.layers.merging import (
     subtract,
 )
 from numcnn.layers.normalization import BatchNormalization
+from numcnn.layers.passthrough import ActivityRegularization, Identity
 from numcnn.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
@@ -70,6 +72,8 @@ from numcnn.layers.reshaping import (
     ZeroPadding2D,
 )
 from numcnn.layers.resizing import Resizing
+from numcnn.layers.unit_normalization import UnitNormalization
+from numcnn.layers.upsampling import UpSampling1D
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
@@ -135,6 +139,11 @@ for _cls in (
     Permute,
     RepeatVector,
     ZeroPadding1D,
+    Identity,
+    ActivityRegularization,
+    UnitNormalization,
+    UpSampling1D,
+    GroupNormalization,
 ):
     _REGISTRY.register(_cls)
 
@@ -233,6 +242,11 @@ __all__ = [
     "Permute",
     "RepeatVector",
     "ZeroPadding1D",
+    "Identity",
+    "ActivityRegularization",
+    "UnitNormalization",
+    "UpSampling1D",
+    "GroupNormalization",
     "Lambda",
     "deserialize",
     "serialize",

@@ -14,17 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend, initializers
-from numcnn._checks import flag, float_dtype, invalid, is_int, positive_in_dtype
+from numcnn._checks import flag, float_dtype, is_int, positive_in_dtype
+from numcnn.layers._normalize import axis_argument, feature_axes, standardize, standardize_backward
 from numcnn.layers.activated import _constraint, _regularizer, serialized
 from numcnn.layers.base import Layer
-
-
-def _axis_list(axis):
-    if is_int(axis):
-        return int(axis)
-    if isinstance(axis, (list, tuple)) and axis and all(is_int(a) for a in axis):
-        return [int(a) for a in axis]
-    raise invalid("axis", "an integer or a list of integers", axis, TypeError)
 
 
 class LayerNormalization(Layer):
@@ -50,7 +43,7 @@ class LayerNormalization(Layer):
         **kwargs,
     ):
         self.rms_scaling = flag("rms_scaling", kwargs.pop("rms_scaling", False))
-        self.axis = _axis_list(axis)
+        self.axis = axis_argument(axis)
         self.center, self.scale = flag("center", center), flag("scale", scale)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -63,13 +56,7 @@ class LayerNormalization(Layer):
         self._cache = None
 
     def _axes(self, rank: int) -> tuple:
-        axes = [self.axis] if is_int(self.axis) else self.axis
-        if any(not -rank <= a < rank or a % rank == 0 for a in axes) or len({a % rank for a in axes}) < len(axes):
-            raise ValueError(
-                f"Invalid value for argument 'axis': expected distinct non-batch axes of inputs of rank {rank} "
-                f"for layer '{self.name}'. Received: axis={self.axis}"
-            )
-        return tuple(sorted(a % rank for a in axes))
+        return feature_axes(self.axis, rank, self.name)
 
     def compute_output_shape(self, input_shape):
         self._axes(len(input_shape))
@@ -93,9 +80,7 @@ class LayerNormalization(Layer):
 
     def forward(self, x, training=False):
         axes = self._axes(x.ndim)
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        inv_std = 1.0 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + x.dtype.type(self.epsilon))
+        centered, inv_std = standardize(x, axes, self.epsilon)
         normalized = (x if self.rms_scaling else centered) * inv_std
         self._cache = (x, axes, centered, inv_std, normalized)
         out = normalized
@@ -117,8 +102,7 @@ class LayerNormalization(Layer):
         if self.rms_scaling:
             # y = x·r with r = (var + ε)^−½: dr/dx = −r³·(x − mean)/M, so dx = r·g − r³·(x − mean)·mean(g·x)
             return inv_std * g - inv_std**3 * centered * np.mean(g * x, axis=axes, keepdims=True)
-        x_hat = normalized
-        return inv_std * (g - g.mean(axis=axes, keepdims=True) - x_hat * np.mean(g * x_hat, axis=axes, keepdims=True))
+        return standardize_backward(g, normalized, inv_std, axes)
 
     def get_config(self) -> dict:
         return {

@@ -9,6 +9,7 @@ import numpy as np
 from numcnn import backend
 from numcnn._checks import int_pair, invalid, is_int, one_of, positive_int
 from numcnn.layers.base import Layer
+from numcnn.layers.upsampling import repeat_nearest, repeat_nearest_backward
 
 _PADDING_EXPECTED = "a non-negative integer, a tuple of 2 non-negative integers or a tuple of 2 such tuples"
 
@@ -231,14 +232,13 @@ class UpSampling2D(Layer):
         self._x_shape = x.shape
         sh, sw = self.size
         if self.interpolation == "nearest":
-            return self._back(np.repeat(np.repeat(x, sh, axis=1), sw, axis=2))
+            return self._back(repeat_nearest(x, self.size, (1, 2)))
         return self._back(backend.nn.resize_bilinear(x, (x.shape[1] * sh, x.shape[2] * sw)))
 
     def backward(self, dy):
         dy = self._nhwc(dy)
-        n, h, w, c = self._x_shape
         if self.interpolation == "nearest":
-            return self._back(dy.reshape(n, h, self.size[0], w, self.size[1], c).sum(axis=(2, 4)))
+            return self._back(repeat_nearest_backward(dy, self.size, (1, 2)))
         return self._back(backend.nn.resize_bilinear_backward(dy, self._x_shape))
 
     def get_config(self) -> dict:

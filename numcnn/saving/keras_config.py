@@ -126,6 +126,12 @@ LAYERS = {
         _layer("RepeatVector", True),
         _layer("ZeroPadding1D", True),
         _layer("Cropping1D", True),
+        # Keras builds these three at construction, so their specs have no build_config
+        _layer("Identity"),
+        _layer("ActivityRegularization"),
+        _layer("UnitNormalization"),
+        _layer("UpSampling1D", True),
+        _layer("GroupNormalization", True, _NORM),
     )
 }
 # Spec keys besides "config": Keras 3 adds name and inbound_nodes to a Functional's layers.
