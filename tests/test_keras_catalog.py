@@ -28,7 +28,7 @@ FAMILIES = {
     "schedules": (kc.schedule_from_keras, kc.schedule_to_keras),
 }
 # numcnn has no such class: refused by name
-LACKS = {"BinaryFocalCrossentropy", "Dice", "F1Score", "R2Score", "Adafactor", "Embedding"}
+LACKS = {"Dice", "Adafactor", "Embedding"}
 # (class, argument) numcnn does not implement at the value the catalog gives: refused by the argument's name,
 # never dropped. Once numcnn implements the argument, its exact round trip is required instead.
 REFUSED = {

@@ -222,9 +222,9 @@ def test_keras2_optimizer_spelling_only_in_legacy_configs():
     "change,message",
     [
         ({"loss_weights": ["half"]}, "'loss_weights'"),
-        ({"weighted_metrics": ["f1_score"]}, "'metric'"),
-        ({"metrics": ["f1_score"]}, "'metric'"),
-        ({"loss": "binary_focal_crossentropy"}, "'loss'"),
+        ({"weighted_metrics": ["pearson_correlation"]}, "'metric'"),
+        ({"metrics": ["pearson_correlation"]}, "'metric'"),
+        ({"loss": "dice"}, "'loss'"),
         ({"loss": None}, "'loss'"),
         ({"unknown_key": 1}, "'compile_config'"),
     ],

@@ -15,6 +15,12 @@ from __future__ import annotations
 
 from numcnn._checks import invalid
 from numcnn._registry import Registry, serialize
+from numcnn.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
 from numcnn.losses.hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from numcnn.losses.loss import Loss, target_kind
 from numcnn.losses.probabilistic import (
@@ -53,6 +59,8 @@ for _cls, _names, _hidden in (
     (CategoricalCrossentropy, ("categorical_crossentropy",), ()),
     (SparseCategoricalCrossentropy, ("sparse_categorical_crossentropy",), ()),
     (BinaryCrossentropy, ("binary_crossentropy", "bce"), ()),
+    (BinaryFocalCrossentropy, ("binary_focal_crossentropy",), ()),
+    (CategoricalFocalCrossentropy, ("categorical_focal_crossentropy",), ()),
     (MeanSquaredError, ("mean_squared_error", "mse"), ()),
     (MeanAbsoluteError, ("mean_absolute_error", "mae"), ()),
     (MeanAbsolutePercentageError, ("mean_absolute_percentage_error", "mape"), ()),
@@ -114,7 +122,9 @@ __all__ = [
     "serialize",
     "deserialize",
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
     "Hinge",
@@ -129,7 +139,9 @@ __all__ = [
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "categorical_hinge",
     "cosine_similarity",
     "hinge",

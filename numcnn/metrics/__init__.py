@@ -43,7 +43,9 @@ from numcnn.metrics.accuracy_metrics import (
 )
 from numcnn.metrics.auc import AUC
 from numcnn.metrics.confusion import FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
+from numcnn.metrics.f_score import F1Score, FBetaScore
 from numcnn.metrics.metric import Metric
+from numcnn.metrics.r2_score import R2Score
 from numcnn.metrics.reduction import Mean, MeanMetricWrapper, Sum, samplewise
 from numcnn.metrics.regression import (
     BinaryCrossentropy,
@@ -66,7 +68,9 @@ from numcnn.metrics.regression import (
 
 # Keras 3's metric functions include the loss functions (keras.metrics.mean_squared_error is the loss').
 binary_crossentropy = _losses.binary_crossentropy
+binary_focal_crossentropy = _losses.binary_focal_crossentropy
 categorical_crossentropy = _losses.categorical_crossentropy
+categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
 sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
 categorical_hinge = _losses.categorical_hinge
 hinge = _losses.hinge
@@ -95,11 +99,14 @@ for _cls in (
     FalsePositives,
     TrueNegatives,
     FalseNegatives,
+    FBetaScore,
+    F1Score,
     MeanSquaredError,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError,
     RootMeanSquaredError,
+    R2Score,
     LogCoshError,
     CosineSimilarity,
     BinaryCrossentropy,
@@ -135,7 +142,9 @@ for _fn in (
     sparse_top_k_categorical_accuracy,
     cosine_similarity,
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     sparse_categorical_crossentropy,
     categorical_hinge,
     hinge,
@@ -239,6 +248,9 @@ __all__ = [
     "FalsePositives",
     "TrueNegatives",
     "FalseNegatives",
+    "FBetaScore",
+    "F1Score",
+    "R2Score",
     "MeanSquaredError",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
@@ -260,7 +272,9 @@ __all__ = [
     "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "sparse_categorical_crossentropy",
     "categorical_hinge",
     "hinge",

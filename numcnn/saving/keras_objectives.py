@@ -10,7 +10,7 @@
 - a ``MeanMetricWrapper`` of such a function with its keyword arguments (Keras 2 wrote ``"fn"`` as a string,
   without ``module``).
 
-Anything else, or a class numcnn lacks (``BinaryFocalCrossentropy``, ``F1Score``…), is refused by name.
+Anything else, or a class numcnn lacks (``Dice``, ``IoU``…), is refused by name.
 """
 
 from __future__ import annotations
