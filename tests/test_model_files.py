@@ -134,8 +134,10 @@ def test_what_keras_cannot_hold_is_refused_before_writing(tmp_path):
 
 def test_load_model_takes_keras_arguments_but_runs_no_code(tmp_path):
     tiny_model().save(tmp_path / "m.keras")
-    with pytest.raises(ValueError, match="custom_objects"):
-        load_model(tmp_path / "m.keras", custom_objects={"MyLayer": object})
+    with pytest.raises(TypeError, match="argument 'custom_objects'"):
+        load_model(tmp_path / "m.keras", custom_objects=["MyLayer"])
+    with pytest.raises(TypeError, match="argument 'custom_objects'"):
+        load_model(tmp_path / "m.keras", custom_objects={"MyLayer": 3})
     with pytest.raises(ValueError, match="safe_mode"):
         load_model(tmp_path / "m.keras", safe_mode=False)
     assert not load_model(tmp_path / "m.keras", compile=False).compiled

@@ -13,6 +13,7 @@ import json
 
 from numcnn import layers as layers_module
 from numcnn._checks import invalid
+from numcnn.saving import custom_objects as user_classes
 
 _MAX_DEPTH = 32  # models nested in models, in a config read from a file
 
@@ -107,7 +108,31 @@ def layer_from_spec(spec, depth: int = 0):
 
         config = dict(spec.get("config", {}))
         return layer_class(OPS.lookup(config.get("op"))).from_config(config)
+    custom = user_classes.find(spec["class_name"])
+    if custom is not None:
+        return _custom_layer(custom, spec)
+    if spec["class_name"] not in layers_module._REGISTRY:
+        raise ValueError(
+            f"Unknown layer class_name={spec['class_name']!r} in the model config: numcnn rebuilds its own layers and "
+            "the classes handed to it (load_model(..., custom_objects={'Name': Name}), custom_object_scope, or "
+            "@register_keras_serializable)"
+        )
     return layers_module.deserialize({"class_name": spec["class_name"], "config": spec.get("config", {})})
+
+
+def _custom_layer(cls: type, spec: dict):
+    """The user's class ``cls`` rebuilt with its ``from_config`` from the spec's config."""
+    from numcnn.layers.base import Layer
+
+    if not (issubclass(cls, Layer) and callable(getattr(cls, "from_config", None))):
+        raise invalid("custom_objects", "Layer subclasses for the layers of a model", cls.__name__, TypeError)
+    config = spec.get("config", {})
+    if not isinstance(config, dict):
+        raise ValueError(f"Invalid model config: the config of {spec['class_name']!r} must be a dict")
+    try:
+        return cls.from_config(dict(config))
+    except TypeError as err:  # its __init__ does not take what its get_config wrote
+        raise ValueError(f"Cannot rebuild the custom layer {spec['class_name']!r} from its config: {err}") from None
 
 
 def _sequential_from_config(config: dict, depth: int):
@@ -212,8 +237,9 @@ def _functional_from_config(config: dict, depth: int):
 def model_from_config(config, depth: int = 0, custom_objects=None):
     """Rebuild a model (fresh weights) from ``model_config`` output; also reads the plain Sequential config
     of numcnn's first file format."""
-    if custom_objects:
-        raise invalid("custom_objects", "None: numcnn rebuilds only its own classes", sorted(custom_objects))
+    if custom_objects:  # the public entry: the classes are found while this model is rebuilt
+        with user_classes.CustomObjectScope(custom_objects):
+            return model_from_config(config, depth)
     if depth > _MAX_DEPTH:
         raise ValueError(f"Invalid model config: models nested more than {_MAX_DEPTH} deep")
     if not isinstance(config, dict):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from numcnn._checks import flag, invalid
+from numcnn.saving import custom_objects as user_classes
 from numcnn.saving import formats
 
 
@@ -97,10 +98,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
     Raises ``ValueError`` for anything but a readable model file of that format (a missing file raises
     ``FileNotFoundError``, which is also a ``ValueError`` as in Keras). No code in a file is ever run:
-    ``custom_objects`` is refused and ``safe_mode`` cannot be turned off.
+    ``custom_objects`` names the user's own layer classes a ``.npz`` file holds
+    (:mod:`numcnn.saving.custom_objects`); ``safe_mode`` cannot be turned off.
     """
-    if custom_objects:
-        raise invalid("custom_objects", "None: numcnn rebuilds only its own classes", sorted(custom_objects))
+    custom_objects = user_classes.checked(custom_objects)
     if not flag("safe_mode", safe_mode):
         raise invalid("safe_mode", "True (numcnn never runs code from a file)", safe_mode)
     compile = flag("compile", compile)
@@ -109,7 +110,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         from numcnn.saving.npz_model import load_npz
 
         try:
-            return load_npz(path, compile)
+            with user_classes.CustomObjectScope(custom_objects):
+                return load_npz(path, compile)
         except MemoryError as err:
             raise ValueError(f"Cannot load '{path}': it needs more memory than there is ({err})") from None
     if fmt == formats.KERAS:

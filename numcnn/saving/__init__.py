@@ -31,6 +31,14 @@ import os  # noqa: F401
 import numpy as np  # noqa: F401
 
 from numcnn._checks import invalid
+from numcnn.saving.custom_objects import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from numcnn.saving.npz import (
     _META,  # noqa: F401
     FORMAT,
@@ -70,35 +78,11 @@ def load_weights(model, filepath, skip_mismatch=False):
     model.load_weights(filepath, skip_mismatch=skip_mismatch)
 
 
-_REGISTERED: dict[str, type] = {}
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Keras' decorator for a custom class, accepted so scripts that define one run: it records the class
-    under ``'package>name'`` (see :func:`get_custom_objects`). numcnn never rebuilds a custom class from a file
-    (no code from a file runs), so a file naming one is still refused by name."""
-    if not isinstance(package, str) or not package:
-        raise invalid("package", "a non-empty string", package, TypeError)
-    if name is not None and not isinstance(name, str):
-        raise invalid("name", "None or a string", name, TypeError)
-
-    def register(cls):
-        if not isinstance(cls, type):
-            raise invalid("cls", "a class", cls, TypeError)
-        key = f"{package}>{name or cls.__name__}"
-        _REGISTERED[key] = cls
-        cls._registered_name = key
-        return cls
-
-    return register
-
-
-def get_custom_objects() -> dict[str, type]:
-    """The classes registered with :func:`register_keras_serializable` (a copy)."""
-    return dict(_REGISTERED)
-
-
 __all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "get_registered_name",
+    "get_registered_object",
     "FORMAT",
     "VERSION",
     "ModelFileNotFoundError",

@@ -54,7 +54,13 @@ class Planned:
 
 def _dry_build(layer, input_shape) -> list[tuple[str, tuple[int, ...], bool]]:
     """Build a throwaway ``layer`` for ``input_shape`` without allocating its weights; return them in the
-    layer's weight order (``params`` then ``state``, as ``layer.weights``), including any a build sets directly."""
+    layer's weight order (``params`` then ``state``, as ``layer.weights``), including any a build sets directly.
+
+    A class of the user's (handed over as ``custom_objects``) is built for real: its build is their code, run
+    on their say-so, and its weights may live outside ``params`` (a traced layer's ``add_weight``)."""
+    if not type(layer).__module__.startswith("numcnn."):
+        layer.ensure_built(input_shape)
+        return [(w.name, tuple(w.shape), bool(w.trainable)) for w in layer.weights]
 
     def record(name, shape, initializer=None, trainable=True, regularizer=None, constraint=None):
         shape = tuple(int(d) for d in shape)
