@@ -13,6 +13,10 @@ after the steps it reads from. Then, in one pass over the steps:
 - a step that nothing before needs a gradient from computes its weight gradients only; a step with neither
   trainable weights nor anything trainable before it is left out of the backward pass.
 
+A layer with an ``activity_regularizer`` runs as its own step (never fused): forward, the step keeps Keras 3's
+penalty of its output, ``regularizer(y) / N`` for a batch of N (:meth:`Plan.activity_loss` sums them for the
+batch's loss); backward, it adds the penalty's gradient to the output's gradient before the layer's backward.
+
 Layers never learn any of this: each step calls a layer's own ``forward``/``backward``/``backward_weights`` (or,
 fused, the backend op with the layers' weights), so every fused step has an unfused twin (``fuse=False``) that
 tests hold it to. A layer called by several steps (shared) runs all but its first call on shallow copies with
@@ -97,8 +101,15 @@ class LayerStep(Step):
         else:
             for slot, value in zip(self.outputs, y):
                 values[slot] = value
+        if self.layer.activity_regularizer is not None:
+            self._activity_outputs = [values[s] for s in self.outputs]
+            regularizer = self.layer.activity_regularizer
+            self.activity_loss = sum(_activity_penalty(regularizer, y) for y in self._activity_outputs)
 
     def output_gradient(self, grads):
+        if self.layer.activity_regularizer is not None:
+            for slot, y in zip(self.outputs, self._activity_outputs):
+                grads[slot] = grads[slot] + _activity_gradient(self.layer.activity_regularizer, y)
         return grads[self.outputs[0]] if len(self.outputs) == 1 else [grads[s] for s in self.outputs]
 
     def backward(self, grads):
@@ -108,6 +119,20 @@ class LayerStep(Step):
             return
         dx = self.layer.backward(dy)
         add_gradients(grads, self.inputs, dx if self.as_list else [dx], self.needs_dx)
+
+
+def _batch_size(y: np.ndarray) -> int:
+    return y.shape[0] if y.ndim else 1  # Keras divides by the batch size, a scalar's loss by nothing
+
+
+def _activity_penalty(regularizer, y: np.ndarray) -> float:
+    """Keras 3's activity loss of one output: the regularizer's value over the batch size (0 for no samples)."""
+    n = _batch_size(y)
+    return float(regularizer(y)) / n if n else 0.0
+
+
+def _activity_gradient(regularizer, y: np.ndarray) -> np.ndarray:
+    return (regularizer.gradient(y) / max(_batch_size(y), 1)).astype(y.dtype, copy=False)
 
 
 class SoftmaxHeadStep(LayerStep):
@@ -361,6 +386,10 @@ class Plan:
                     sums[key] = g if key not in sums else sums[key] + g
         for layer, sums in totals.values():
             layer.grads.update(sums)
+
+    def activity_loss(self) -> float:
+        """The activity penalties of the last forward pass, summed over the layers that have a regularizer."""
+        return float(sum(getattr(step, "activity_loss", 0.0) for step in self.steps))
 
     def describe(self) -> list[str]:
         """One line per step, in execution order: what runs, and what is fused."""

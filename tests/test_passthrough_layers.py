@@ -1,14 +1,13 @@
-"""Identity, ActivityRegularization and UpSampling1D: values, gradchecks (random and image-like inputs; the
-activity penalty's gradient against central differences of the loss it adds), shapes, configs and errors."""
+"""Identity, ActivityRegularization and UpSampling1D: values, gradchecks (random and image-like inputs), shapes,
+configs and errors. The activity penalty itself is tested through models in tests/test_activity_regularizers.py."""
 
 import numpy as np
 import pytest
-from _layer_checks import assert_gradients, images, off_kinks
+from _layer_checks import assert_gradients, images
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numcnn import layers, regularizers
-from numcnn.gradcheck import numerical_gradient, relative_error
 
 F64 = {"dtype": "float64"}
 
@@ -42,50 +41,17 @@ def test_identity_config_and_errors():
 # -- ActivityRegularization ----------------------------------------------------------------------------------
 
 
-def assert_activity_gradient(layer, x, seed=5):
-    """The gradcheck of ``Σ y·r + activity_loss`` (the loss the layer adds), ≤ 1e-7; returns the error."""
-    x = x.copy()
-    probe = np.random.default_rng(seed).standard_normal(x.shape)
-
-    def loss():
-        return float(np.sum(layer.forward(x, training=True) * probe)) + layer.activity_loss
-
-    layer.ensure_built((None, *x.shape[1:]))
-    layer.forward(x, training=True)
-    analytic = layer.backward(probe.copy())
-    error = relative_error(analytic, numerical_gradient(loss, x))
-    assert error <= 1e-7, error
-    return error
-
-
-@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.3), (0.2, 0.0), (0.1, 0.05), (0.0, 0.0)])
-@pytest.mark.parametrize("shape", [(4, 6), (2, 3, 3, 2)])
-def test_activity_regularization_gradient_is_that_of_its_penalty(rng, l1, l2, shape):
-    layer = layers.ActivityRegularization(l1, l2, **F64)
-    assert_activity_gradient(layer, rng.standard_normal(shape) * 2)
-    image_like = images(1, (shape[0], int(np.prod(shape[1:])), 1, 1)).reshape(shape)
-    # |x| has a kink at the images' exact zeros: move them off it for the L1 part
-    assert_activity_gradient(layer, off_kinks(image_like) if l1 else image_like)
-
-
-def test_activity_loss_is_keras_3_penalty_over_the_batch(rng):
+def test_activity_regularization_passes_values_and_holds_keras_penalty(rng):
+    """The layer is the identity; its penalty is its activity_regularizer, which the model adds to the loss and
+    the gradients as for any layer (tests/test_activity_regularizers.py holds that)."""
     x = rng.standard_normal((5, 3, 4))
     layer = layers.ActivityRegularization(l1=0.01, l2=0.02, **F64)
-    y = layer(x)
-    np.testing.assert_array_equal(y, x)
-    expected = (0.01 * np.abs(x).sum() + 0.02 * (x**2).sum()) / 5  # Keras 3 divides by the batch size
-    assert layer.activity_loss == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_array_equal(layer(x), x)
     assert isinstance(layer.activity_regularizer, regularizers.L1L2)
     assert (layer.activity_regularizer.l1, layer.activity_regularizer.l2) == (0.01, 0.02)
     dy = rng.standard_normal(x.shape)
-    np.testing.assert_allclose(layer.backward(dy), dy + (0.01 * np.sign(x) + 0.04 * x) / 5, rtol=1e-12)
-    off = layers.ActivityRegularization(**F64)
-    off(x)
-    assert off.activity_loss == 0.0 and off.backward(dy) is dy  # Keras' defaults: no penalty
-    single = layers.ActivityRegularization(l2=1.0)
-    single(np.ones((1, 2), np.float32))
-    assert single.activity_loss == pytest.approx(2.0)
-    assert single.backward(np.zeros((1, 2), np.float32)).dtype == np.float32
+    assert layer.backward(dy) is dy
+    assert_gradients(layers.ActivityRegularization(0.1, 0.2, **F64), images(1, (2, 4, 3, 1)))
 
 
 def test_activity_regularization_config():

@@ -3,8 +3,6 @@ penalty on the values passing through to the training loss)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from numcnn import regularizers
 from numcnn.layers.base import Layer
 
@@ -24,9 +22,8 @@ class ActivityRegularization(Layer):
     """``ActivityRegularization(l1=0.0, l2=0.0)``: ``y = x``, and the loss gains Keras 3's activity penalty
     ``(l1·Σ|x| + l2·Σx²) / N`` for a batch of ``N`` samples (Keras 3 divides by the batch size; Keras 2 did not).
 
-    The penalty is the layer's ``activity_regularizer`` (an ``L1L2``, as in Keras). Its gradient is added in
-    ``backward``: ``dx = dy + (l1·sign(x) + 2·l2·x) / N``, so training minimises it; ``activity_loss`` holds the
-    last forward pass's penalty (a float) for the loss that is reported.
+    The penalty is the layer's ``activity_regularizer`` (an ``L1L2``, as in Keras), which the model's plan
+    adds to the loss and its gradient to the layer's output gradient, as for any layer's activity regularizer.
     """
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
@@ -38,19 +35,12 @@ class ActivityRegularization(Layer):
         penalty = regularizers.L1L2(l1=l1, l2=l2)  # checks l1 and l2: finite numbers ≥ 0
         super().__init__(activity_regularizer=penalty, **kwargs)
         self.l1, self.l2 = penalty.l1, penalty.l2
-        self.activity_loss = 0.0
-        self._x = None
 
     def forward(self, x, training=False):
-        self._x = x
-        self.activity_loss = self.activity_regularizer(x) / x.shape[0] if x.shape[0] else 0.0
         return x
 
     def backward(self, dy):
-        if not (self.l1 or self.l2) or dy.shape[0] == 0:
-            return dy
-        gradient = self.activity_regularizer.gradient(self._x)
-        return dy + gradient.astype(dy.dtype, copy=False) / np.asarray(dy.shape[0], dy.dtype)
+        return dy
 
     def get_config(self) -> dict:
         config = super().get_config()

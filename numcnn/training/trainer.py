@@ -195,7 +195,7 @@ class StepsMixin:
         outs = plan.forward(xs, True)
         compiled.resolve(ys, outs)
         total, per_output = compiled.measure(ys, outs, weights)
-        total += _added_loss(plan)
+        total += _added_loss(plan) + plan.activity_loss()
         plan.backward(compiled.output_gradients(ys, outs, weights, plan.head_outputs))
         layers, keys = self._trained_weights(plan)
         total += self._regularize(layers)
@@ -212,7 +212,8 @@ class StepsMixin:
         outs = self._forward(xs, False)
         self._compiled.resolve(ys, outs)
         total, per_output = self._compiled.measure(ys, outs, weights)
-        total += self._regularization_penalty() + _added_loss(self.plan(False))
+        plan = self.plan(False)
+        total += self._regularization_penalty() + _added_loss(plan) + plan.activity_loss()
         return self._batch_logs(total, per_output, xs[0].shape[0])
 
     def predict_step(self, data):
