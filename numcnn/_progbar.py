@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
+
 _WIDTH = 30
 _REDRAW_SECONDS = 0.1
 
 
 def format_logs(logs) -> str:
     """``" - accuracy: 0.9220 - loss: 0.2676"`` with keys sorted like Keras 3."""
-    return "".join(f" - {key}: {value:.4f}" for key, value in sorted((logs or {}).items()))
+    # a per-class result (an array) shows as its mean, as Keras' bar shows it
+    return "".join(f" - {key}: {float(np.mean(value)):.4f}" for key, value in sorted((logs or {}).items()))
 
 
 def _format_seconds(seconds: float) -> str:

@@ -155,3 +155,20 @@ def test_a_model_trains_with_f1_and_focal_loss_and_logs_keras_keys(tmp_path):
         warnings.simplefilter("ignore")
         loaded = numcnn.models.load_model(path)
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
+
+
+def test_fit_logs_a_per_class_result_as_an_array_and_the_bar_shows_its_mean(capsys):
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 6)).astype("float32")
+    y = numcnn.utils.to_categorical(rng.integers(0, 3, 64), 3)
+    model = numcnn.Sequential([numcnn.Input((6,)), numcnn.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[numcnn.metrics.F1Score()])
+    history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=2)
+    for key in ("f1_score", "val_f1_score"):
+        assert all(isinstance(v, np.ndarray) and v.shape == (3,) for v in history.history[key])
+    last = history.history["f1_score"][-1]
+    assert f"f1_score: {float(np.mean(last)):.4f}" in capsys.readouterr().out
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    metric = numcnn.metrics.F1Score()
+    metric.update_state(y, model.predict(x, verbose=0))
+    np.testing.assert_allclose(logs["f1_score"], metric.result(), rtol=1e-6)

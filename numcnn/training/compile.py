@@ -178,8 +178,14 @@ class Compiled:
             return ["loss"]
         return ["loss"] + [f"{n}_loss" for n, loss in zip(self.output_names, self.losses) if loss is not None]
 
-    def metric_results(self) -> dict[str, float]:
-        return {key: float(metric.result()) for key, metric in self.named_metrics()}
+    def metric_results(self) -> dict:
+        """Each metric's result: a float, or an array for a per-class result (``F1Score(average=None)``), as
+        Keras logs it."""
+        results = {}
+        for key, metric in self.named_metrics():
+            value = np.asarray(metric.result())
+            results[key] = float(value) if value.ndim == 0 else np.array(value)
+        return results
 
     def reset_metrics(self) -> None:
         for objects in self.metrics or []:
