@@ -25,9 +25,8 @@ import re
 
 import numpy as np
 
-from numcnn import backend, constraints, graph, initializers, regularizers
+from numcnn import backend, constraints, graph, regularizers
 from numcnn._checks import (
-    check_allocation,
     flag,
     float_dtype,
     format_shape,
@@ -36,6 +35,7 @@ from numcnn._checks import (
     shape_tuple,
     weight_shape,
 )
+from numcnn.layers.weights import WeightLists, initial_value, weight_arguments
 from numcnn.tensors import as_tensor
 from numcnn.variables import Variable
 
@@ -60,59 +60,11 @@ def _weight_name() -> str:
     return "variable" if count == 0 else f"variable_{count}"
 
 
-_KERAS_POSITIONAL = ("shape", "initializer", "dtype")
-_NUMCNN_POSITIONAL = ("name", "shape", "initializer", "trainable", "regularizer", "constraint")
-_DEFAULTS = {"trainable": True}  # the others default to None
-
-
-def _weight_arguments(args: tuple, given: dict) -> dict:
-    """``add_weight``'s arguments by name: positional ones in Keras 3's order (shape, initializer, dtype), or in
-    numcnn's (name, shape, initializer, trainable, regularizer, constraint) when the first is a ``str``."""
-    order = _NUMCNN_POSITIONAL if args and isinstance(args[0], str) else _KERAS_POSITIONAL
-    if len(args) > len(order):
-        raise TypeError(f"add_weight() takes at most {len(order)} positional arguments ({', '.join(order)})")
-    spec = dict(given)
-    for key, value in zip(order, args):
-        if given[key] is not _DEFAULTS.get(key):
-            raise TypeError(f"add_weight() got argument '{key}' both by position and by keyword")
-        spec[key] = value
-    return spec
-
-
 def _snake_case(name: str) -> str:
     """Keras' rule for default names: ``MaxPooling2D`` → ``max_pooling2d``, ``Conv2D`` → ``conv2d``,
     ``ReLU`` → ``re_lu``, ``Conv2DTranspose`` → ``conv2d_transpose``."""
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def check_weight(label: str, value, current: np.ndarray, layer_name: str) -> np.ndarray:
-    """``value`` as a new array of ``current``'s shape and dtype, or raise naming ``label`` (``weights[i]``).
-
-    Accepts arrays and nested lists of ints and floats; refuses objects, strings, bools, complex numbers,
-    other shapes, and NaN or inf — also values that only overflow when cast to the layer's dtype.
-    """
-    if value is None or isinstance(value, (str, bytes, dict)):
-        raise invalid(label, "a numeric array", f"a {type(value).__name__}", TypeError)
-    try:
-        arr = np.asarray(value)
-    except (ValueError, TypeError, OverflowError, RecursionError) as err:
-        raise invalid(label, "a numeric array", f"an object that is not an array ({err})", TypeError) from None
-    if arr.dtype.kind not in "fiu":
-        raise invalid(label, "a numeric array", f"array of dtype {arr.dtype}", TypeError)
-    if arr.shape != current.shape:
-        raise ValueError(
-            f"Invalid value for argument '{label}': expected shape {format_shape(current.shape)} for "
-            f"layer '{layer_name}'. Received: shape={format_shape(arr.shape)}"
-        )
-    with np.errstate(over="ignore", invalid="ignore"):
-        cast = arr.astype(current.dtype)  # a copy: never keep a reference to the caller's array
-    if not np.isfinite(cast).all():
-        received = "an array containing NaN or inf"
-        if np.isfinite(arr).all():
-            received = f"values too large for {current.dtype.name}"
-        raise invalid(label, "finite values", received)
-    return cast
 
 
 def _own_methods(cls) -> set[str]:
@@ -137,7 +89,7 @@ def _shapes(value):
 call_layer_factory = None
 
 
-class Layer:
+class Layer(WeightLists):
     """Base class: naming, building, weights bookkeeping, calls on arrays or KerasTensors, the Keras weight API.
 
     ``takes_list`` (a class attribute) marks layers whose input is a list of tensors (merge layers).
@@ -248,7 +200,7 @@ class Layer:
         """
         given = {"shape": shape, "initializer": initializer, "dtype": dtype, "trainable": trainable}
         given.update(regularizer=regularizer, constraint=constraint, name=name)
-        spec = _weight_arguments(args, given)
+        spec = weight_arguments(args, given)
         name, shape, trainable = spec["name"], spec["shape"], flag("trainable", spec["trainable"])
         optional_string("name", name)
         if name is not None and (not name or "/" in name):
@@ -258,15 +210,8 @@ class Layer:
         name = name or _weight_name()
         if name in self.params or name in self.state:
             raise invalid("name", f"a name that layer '{self.name}' has no weight of yet", name)
-        initializer = initializers.get("glorot_uniform" if spec["initializer"] is None else spec["initializer"])
         regularizer, constraint = regularizers.get(spec["regularizer"]), constraints.get(spec["constraint"])
-        # Initializers draw in float64: refuse sizes that cannot fit before NumPy tries (units=10**12).
-        check_allocation(
-            f"Cannot create weight '{name}' of layer '{self.name}' (its size arguments are too large for its input)",
-            shape,
-            8 + dtype.itemsize,
-        )
-        value = np.asarray(initializer(shape, dtype=dtype), dtype=dtype).reshape(shape)
+        value = initial_value(self.name, name, shape, dtype, spec["initializer"])
         if trainable:
             self.params[name] = value
             self.grads[name] = np.zeros_like(value)
@@ -418,58 +363,6 @@ class Layer:
         self.backward(dy)
 
     # -- weights ----------------------------------------------------------------------------------
-    def _variables(self, names_arrays, trainable: bool) -> list[Variable]:
-        return [Variable.of(a, n, f"{self.name}/{n}", trainable) for n, a in names_arrays]
-
-    @property
-    def weights(self) -> list[Variable]:
-        """Every weight, trainable first, as Variables: views of the layer's arrays (``assign`` writes into them)."""
-        return self._variables(self.params.items(), self.trainable) + self._variables(self.state.items(), False)
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        """The weights ``fit`` updates: none while the layer is frozen (``trainable = False``), as in Keras."""
-        return self._variables(self.params.items(), True) if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        """The weights ``fit`` leaves alone (moving statistics; every weight of a frozen layer)."""
-        if self.trainable:
-            return self._variables(self.state.items(), False)
-        return self._variables([*self.params.items(), *self.state.items()], False)
-
-    # Keras 3's names for the same lists
-    variables = property(lambda self: self.weights)
-    trainable_variables = property(lambda self: self.trainable_weights)
-    non_trainable_variables = property(lambda self: self.non_trainable_weights)
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of the weights in Keras order (e.g. ``[kernel, bias]``)."""
-        return [np.array(w) for w in self.weights]
-
-    def set_weights(self, weights) -> None:
-        """Replace the weights by ``weights`` (Keras order and shapes); checks all before writing any."""
-        self.assign_weights(self.checked_weights(weights))
-
-    def checked_weights(self, weights) -> list[np.ndarray]:
-        """``weights`` checked against this layer's weights and cast to their dtypes; nothing is written."""
-        current = self.weights
-        if not isinstance(weights, (list, tuple)):
-            raise invalid("weights", f"a list of {len(current)} arrays", type(weights).__name__, TypeError)
-        if len(weights) != len(current):
-            raise ValueError(
-                f"Invalid value for argument 'weights': expected a list of {len(current)} arrays for layer "
-                f"'{self.name}'. Received: a list of {len(weights)} arrays"
-            )
-        return [
-            check_weight(f"weights[{i}]", new, old, self.name) for i, (new, old) in enumerate(zip(weights, current))
-        ]
-
-    def assign_weights(self, arrays: list[np.ndarray]) -> None:
-        """Write arrays from ``checked_weights`` into the weights."""
-        for arr, old in zip(arrays, self.weights):
-            old[...] = arr  # in place: optimizers and models hold references to these arrays
-
     def unbuild(self) -> None:
         """Forget the weights and shapes of a build that failed part-way, so the layer can be built again."""
         self.params, self.grads, self.state = {}, {}, {}
