@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numcnn._checks import file_path
 from numcnn.saving.npz import ModelFileNotFoundError
 
 EXTRA = "pip install 'numcnn[keras-files]'"
@@ -282,3 +283,34 @@ def write_h5(build) -> bytes:
     with h5py.File(buffer, "w") as f:
         build(f)
     return buffer.getvalue()
+
+
+class CheckedFile:
+    """An HDF5 file (a path or bytes) opened through :class:`H5Reader` and checked by the subclass's ``_scan``
+    before anything is read; closed again if the check fails. Use as a context manager."""
+
+    def __init__(self, source, what: str, limits: Limits = LIMITS):
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            source = file_path("filepath", source)
+        self.source = source
+        self.h5 = H5Reader(source, what(source) if callable(what) else what, limits)
+        try:
+            self._scan()
+        except BaseException:
+            self.h5.close()
+            raise
+
+    def _scan(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.h5.close()
+
+    def error(self, problem: str) -> ValueError:
+        return self.h5.error(problem)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numcnn._checks import file_path, invalid
-from numcnn.saving._h5 import LIMITS, H5Reader, Limits, write_h5
+from numcnn._checks import invalid
+from numcnn.saving._h5 import LIMITS, CheckedFile, H5Reader, Limits, write_h5
 
 
 @dataclass
@@ -122,7 +122,7 @@ def optimizer_layout(class_name: str, config: dict, n_trainable: int) -> list[st
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-class WeightsFile:
+class WeightsFile(CheckedFile):
     """A Keras 3 weights HDF5 (a path or bytes), opened and checked, with no array read yet. Use as a
     context manager.
 
@@ -134,29 +134,10 @@ class WeightsFile:
     """
 
     def __init__(self, source, what: str = "the weights file", limits: Limits = LIMITS):
-        if not isinstance(source, (bytes, bytearray, memoryview)):
-            source = file_path("filepath", source)
-        self.h5 = h5 = H5Reader(source, what, limits)
-        try:
-            self.layers: dict[str, list] = {}
-            self.optimizer = None
-            self.names: dict[str, str] = {}
-            self._scan()
-        except BaseException:
-            h5.close()
-            raise
-
-    def __enter__(self) -> WeightsFile:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.h5.close()
-
-    def error(self, problem: str) -> ValueError:
-        return self.h5.error(problem)
+        self.layers: dict[str, list] = {}
+        self.optimizer = None
+        self.names: dict[str, str] = {}
+        super().__init__(source, what, limits)
 
     def _scan(self) -> None:
         h5 = self.h5

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numcnn._checks import file_path, invalid
-from numcnn.saving._h5 import LIMITS, H5Reader, Limits, write_h5
+from numcnn._checks import invalid
+from numcnn.saving._h5 import LIMITS, CheckedFile, H5Reader, Limits, write_h5
 
 HEADER_LIMIT = 64512  # Keras' HDF5_OBJECT_HEADER_LIMIT: the bytes one attribute may take before it is split
 
@@ -55,34 +55,14 @@ class LegacyH5:
     backend: str | None = None
 
 
-class LegacyFile:
+class LegacyFile(CheckedFile):
     """A legacy ``.h5`` (a path or bytes), opened and checked, with no array read yet; the fields of
     :class:`LegacyH5`, but ``layers`` maps each layer to its datasets' :class:`~numcnn.saving._h5.DatasetInfo`
     (shape, dtype) and ``optimizer`` likewise. ``read(layer)`` reads one layer's arrays (``read(None)``: the
     optimizer's). Use as a context manager."""
 
     def __init__(self, source, what: str | None = None, limits: Limits = LIMITS):
-        if not isinstance(source, (bytes, bytearray, memoryview)):
-            source = file_path("filepath", source)
-        what = what or (f"'{source}'" if isinstance(source, str) else "the .h5 file")
-        self.h5 = h5 = H5Reader(source, what, limits)
-        try:
-            self._scan()
-        except BaseException:
-            h5.close()
-            raise
-
-    def __enter__(self) -> LegacyFile:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.h5.close()
-
-    def error(self, problem: str) -> ValueError:
-        return self.h5.error(problem)
+        super().__init__(source, what or (lambda s: f"'{s}'" if isinstance(s, str) else "the .h5 file"), limits)
 
     def _scan(self) -> None:
         h5 = self.h5
