@@ -21,8 +21,6 @@ Weights are in Keras' layouts and order so ``get_weights``/``set_weights`` inter
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from numcnn import backend, constraints, graph, regularizers
@@ -35,6 +33,7 @@ from numcnn._checks import (
     shape_tuple,
     weight_shape,
 )
+from numcnn._naming import snake_case
 from numcnn.layers.weights import WeightLists, initial_value, weight_arguments
 from numcnn.tensors import as_tensor
 from numcnn.variables import Variable
@@ -58,13 +57,6 @@ def _weight_name() -> str:
     count = _name_counts.get("variable/", 0)  # a key no layer name can take
     _name_counts["variable/"] = count + 1
     return "variable" if count == 0 else f"variable_{count}"
-
-
-def _snake_case(name: str) -> str:
-    """Keras' rule for default names: ``MaxPooling2D`` → ``max_pooling2d``, ``Conv2D`` → ``conv2d``,
-    ``ReLU`` → ``re_lu``, ``Conv2DTranspose`` → ``conv2d_transpose``."""
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _own_methods(cls) -> set[str]:
@@ -120,7 +112,7 @@ class Layer(WeightLists):
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected keyword argument(s): {unknown}")
         if name is not None and (not isinstance(name, str) or not name):
             raise invalid("name", "a non-empty string or None", name, TypeError)
-        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.input_spec_shape = None if input_shape is None else shape_tuple("input_shape", input_shape)
         self._trainable = flag("trainable", trainable)
         self.dtype = float_dtype(dtype, backend.floatx())

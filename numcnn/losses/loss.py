@@ -25,22 +25,15 @@ A new loss subclasses ``Loss`` and writes two methods, on arrays already convert
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
 from numcnn import backend
 from numcnn._checks import invalid, optional_string
+from numcnn._naming import snake_case
 
 EPSILON = backend.epsilon()
 REDUCTIONS = ("sum_over_batch_size", "mean")  # Keras' "mean" is the same reduction under another name
-
-
-def snake_case(name: str) -> str:
-    """Keras' ``to_snake_case``: ``'MeanSquaredError'`` → ``'mean_squared_error'``, ``'AUC'`` → ``'auc'``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def aligned_shapes(true_shape: tuple, pred_shape: tuple, expand_rank_1: bool = True) -> tuple[tuple, tuple]:

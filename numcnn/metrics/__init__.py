@@ -25,8 +25,9 @@ import numpy as np
 
 from numcnn import losses as _losses
 from numcnn._checks import invalid
+from numcnn._naming import snake_case
 from numcnn._registry import Registry, serialize
-from numcnn.losses.loss import snake_case, target_kind
+from numcnn.losses.loss import target_kind
 from numcnn.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,

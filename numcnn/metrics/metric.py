@@ -24,7 +24,7 @@ import numpy as np
 
 from numcnn import backend
 from numcnn._checks import float_dtype, optional_string, shape_tuple
-from numcnn.losses.loss import snake_case
+from numcnn._naming import snake_case
 from numcnn.tensors import Tensor
 from numcnn.variables import Variable
 

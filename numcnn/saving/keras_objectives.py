@@ -20,7 +20,7 @@ import inspect
 from numcnn import losses as numcnn_losses
 from numcnn import metrics as numcnn_metrics
 from numcnn._checks import invalid
-from numcnn.losses.loss import snake_case
+from numcnn._naming import snake_case
 from numcnn.saving._keras_table import Entry, find, lookup, to_keras_spec
 from numcnn.saving._keras_table import arguments as _arguments
 

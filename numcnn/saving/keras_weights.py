@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numcnn._checks import invalid
+from numcnn._naming import snake_case
 from numcnn.saving._h5 import LIMITS, CheckedFile, H5Reader, Limits, write_h5
 
 
@@ -52,13 +53,6 @@ class KerasWeights:
 # -- Keras' naming ------------------------------------------------------------------------------------------
 
 
-def to_snake_case(name: str) -> str:
-    """Keras' ``naming.to_snake_case``: ``'MaxPooling2D'`` → ``'max_pooling2d'``, ``'RMSprop'`` → ``'rm_sprop'``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def keras_layer_paths(class_names, prefix: str = "layers") -> list[str]:
     """The weights-file path of each layer of a container, from its layers' Keras class names in order.
 
@@ -69,7 +63,7 @@ def keras_layer_paths(class_names, prefix: str = "layers") -> list[str]:
     used: dict[str, int] = {}
     paths = []
     for class_name in class_names:
-        base = to_snake_case(class_name)
+        base = snake_case(class_name)
         if base in used:
             used[base] += 1
             base = f"{base}_{used[base]}"
