@@ -100,3 +100,35 @@ def compiled_without_optimizer(m):
     model = tiny()
     model.compile(loss="categorical_crossentropy", optimizer=None)
     return model
+
+
+# -- the bad-input tables (tests/test_errors*.py) --------------------------------------------------------
+
+
+def R(error, match, fn, *marks, id):  # noqa: N802 (a table row, short on purpose)
+    import pytest
+
+    return pytest.param(error, match, fn, id=id, marks=marks)
+
+
+V, T = ValueError, TypeError
+W = lambda m: m.cat.get_weights()  # noqa: E731
+
+
+def assert_table(cases, count: int) -> None:
+    """A table holds ``count`` distinct rows, none skipped or expected to fail."""
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids)) == count
+    assert not any(case.marks for case in cases)
+
+
+def assert_refused(models, error, match, call) -> None:
+    """``call(models)`` raises ``error`` with a message matching ``match`` (never an IndexError, AttributeError or
+    KeyError slipping through), and the models are bit for bit what they were."""
+    import pytest
+
+    with pytest.raises(error, match=match) as caught:
+        call(models)
+    assert type(caught.value) is error or issubclass(type(caught.value), error)
+    assert not isinstance(caught.value, (IndexError, AttributeError, KeyError))
+    models.assert_unchanged()
