@@ -96,3 +96,41 @@ def test_config_round_trips_and_bad_arguments_are_refused_by_name():
         layers.Resizing(4, 4, antialias=True)
     with pytest.raises(ValueError, match="rank 4"):
         layers.Resizing(4, 4)(np.ones((2, 5, 5)))
+
+
+# -- preprocessing.image.smart_resize --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest", "bicubic", "area"])
+@pytest.mark.parametrize(("shape", "size"), [((2, 7, 12, 3), (5, 5)), ((3, 9, 4, 1), (6, 8)), ((2, 6, 6, 2), (3, 3))])
+def test_smart_resize_is_the_aspect_crop_then_the_resize(shape, size, interpolation):
+    """The same images through Resizing(crop_to_aspect_ratio=True), the layer's own path; Keras 3.15.1 gave
+    these within float32 rounding (5e-5 on 0-255 values for bilinear and bicubic, exactly for nearest)."""
+    x = (images(3, shape) * 255).astype(np.uint8)
+    smart = numcnn.preprocessing.image.smart_resize
+    want = layers.Resizing(*size, interpolation=interpolation, crop_to_aspect_ratio=True)(x.astype(np.float32))
+    got = smart(x, size, interpolation=interpolation)
+    assert got.dtype == np.float32 and got.shape == (shape[0], *size, shape[3])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(smart(x[0], size, interpolation=interpolation), got[0])  # one image
+    first = smart(x.transpose(0, 3, 1, 2), size, interpolation=interpolation, data_format="channels_first")
+    np.testing.assert_array_equal(first, got.transpose(0, 3, 1, 2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"x": np.ones((4, 4)), "size": (2, 2)}, ValueError, "argument 'x'"),
+        ({"x": np.ones((1, 4, 4, 1)), "size": (2, 0)}, TypeError, "argument 'size'"),
+        (
+            {"x": np.ones((1, 4, 4, 1)), "size": (2, 2), "interpolation": "cubic"},
+            ValueError,
+            "argument 'interpolation'",
+        ),
+        ({"x": np.ones((1, 4, 4, 1)), "size": (2, 2), "data_format": "nhwc"}, ValueError, "argument 'data_format'"),
+        ({"x": np.ones((1, 4, 4, 1)), "size": (2, 2), "antialias": True}, TypeError, "unexpected keyword"),
+    ],
+)
+def test_smart_resize_refuses_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        numcnn.preprocessing.image.smart_resize(**kwargs)

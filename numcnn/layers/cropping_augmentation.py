@@ -25,6 +25,7 @@ from numcnn import backend
 from numcnn import random as nrandom
 from numcnn._checks import invalid, non_negative_int, positive_int
 from numcnn.layers.base import Layer
+from numcnn.utils import image_resize
 from numcnn.utils.image_resize import axis_weights
 
 
@@ -39,9 +40,7 @@ class Window(NamedTuple):
 
 def aspect_window(rows: int, columns: int, height: int, width: int) -> Window:
     """Keras' ``smart_resize`` window: the largest centred one with the aspect ratio ``height : width``."""
-    crop_rows = max(min(rows, int(float(columns * height) / width)), 1)
-    crop_columns = max(min(columns, int(float(rows * width) / height)), 1)
-    return Window(int(float(rows - crop_rows) / 2), int(float(columns - crop_columns) / 2), crop_rows, crop_columns)
+    return Window(*image_resize.aspect_window(rows, columns, height, width))
 
 
 @lru_cache(maxsize=64)

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from numcnn._checks import invalid, is_int, one_of
+
 
 def _triangle(x):
     return np.maximum(0.0, 1.0 - x)
@@ -112,15 +114,43 @@ def resize(image: np.ndarray, size: tuple[int, int], interpolation: str = "bilin
     return np.einsum("ai,ijc,bj->abc", rows, image, columns, optimize=True).astype(np.float32)
 
 
+def aspect_window(rows: int, columns: int, height: int, width: int) -> tuple[int, int, int, int]:
+    """Keras' ``smart_resize`` window of a ``rows × columns`` image: ``(top, left, crop_rows, crop_columns)`` of
+    the largest centred one with the aspect ratio ``height : width`` (Keras' float arithmetic, truncated)."""
+    crop_rows = max(min(rows, int(float(columns * height) / width)), 1)
+    crop_columns = max(min(columns, int(float(rows * width) / height)), 1)
+    return int(float(rows - crop_rows) / 2), int(float(columns - crop_columns) / 2), crop_rows, crop_columns
+
+
 def crop_to_aspect_ratio(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The largest centred ``(H, W, C)`` crop with the aspect ratio of ``size`` (Keras' ``smart_resize``)."""
-    height, width = image.shape[:2]
-    target_height, target_width = size
-    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
-    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
-    top = int(float(height - crop_height) / 2)
-    left = int(float(width - crop_width) / 2)
-    return image[top : top + crop_height, left : left + crop_width]
+    top, left, rows, columns = aspect_window(image.shape[0], image.shape[1], *size)
+    return image[top : top + rows, left : left + columns]
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", **kwargs) -> np.ndarray:
+    """Keras' ``smart_resize``: an ``(H, W, C)`` image or ``(N, H, W, C)`` batch (``channels_first``: channels
+    before the rows) resized to ``size = (height, width)`` without distorting it: the largest centred crop with
+    the target's aspect ratio, then resized with ``interpolation``. Returns float32, as Keras' backends do."""
+    unknown = sorted(set(kwargs) - {"backend_module"})
+    if unknown:
+        raise TypeError(f"smart_resize() got unexpected keyword arguments: {unknown}")
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(is_int(d) and d > 0 for d in size)):
+        raise invalid("size", "a pair (height, width) of positive integers", size, TypeError)
+    data_format = one_of("data_format", data_format, ("channels_last", "channels_first"))
+    interpolation = one_of("interpolation", interpolation, tuple(sorted(_KERNELS) + ["area", "bicubic", "nearest"]))
+    images = np.asarray(x)
+    if images.ndim not in (3, 4) or images.dtype.kind not in "fiub":
+        expected = "an image array of shape (height, width, channels) or (batch, height, width, channels)"
+        raise invalid("x", expected, f"shape {images.shape} of dtype {images.dtype}")
+    batch = images if images.ndim == 4 else images[None]
+    if data_format == "channels_first":
+        batch = np.moveaxis(batch, 1, -1)
+    size = (int(size[0]), int(size[1]))
+    out = np.stack([resize(crop_to_aspect_ratio(image, size), size, interpolation) for image in batch])
+    if data_format == "channels_first":
+        out = np.moveaxis(out, -1, 1)
+    return out if images.ndim == 4 else out[0]
 
 
 def resize_with_pad(image: np.ndarray, size: tuple[int, int], interpolation: str) -> np.ndarray:
