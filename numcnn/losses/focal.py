@@ -16,8 +16,8 @@ import numbers
 import numpy as np
 
 from numcnn._checks import finite_number, flag, fraction, integer, invalid
-from numcnn.losses.loss import EPSILON, Loss, spread
-from numcnn.losses.probabilistic import _class_axis, _sigmoid, _softmax
+from numcnn.losses.loss import EPSILON, spread
+from numcnn.losses.probabilistic import ClassAxisLoss, _class_axis, _sigmoid, _softmax
 
 
 def _power_and_slope(u: np.ndarray, gamma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +54,7 @@ def binary_focal_crossentropy(
     return loss.values(y_true, y_pred)
 
 
-class BinaryFocalCrossentropy(Loss):
+class BinaryFocalCrossentropy(ClassAxisLoss):
     """Focal crossentropy of independent yes/no targets in ``[0, 1]``, e.g. ``(N, 1)`` after a sigmoid.
 
     ``BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
@@ -96,10 +96,6 @@ class BinaryFocalCrossentropy(Loss):
             "alpha": self.alpha,
             "gamma": self.gamma,
         }
-
-    def values_shape(self, y_true, y_pred):
-        axis = _class_axis(self.axis, y_pred.ndim, self.name)
-        return y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
 
     def _parts(self, y_true, y_pred):
         """``(t, p, bce, u = 1 − p_t, class weight)``, each of y_pred's shape (the weight may be a scalar)."""
@@ -165,7 +161,7 @@ def _class_weights(alpha):
     return finite_number("alpha", alpha, low=0.0)
 
 
-class CategoricalFocalCrossentropy(Loss):
+class CategoricalFocalCrossentropy(ClassAxisLoss):
     """Focal crossentropy of one-hot (or any distribution) targets ``(N, …, K)`` and predictions of that shape.
 
     ``CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
@@ -201,10 +197,6 @@ class CategoricalFocalCrossentropy(Loss):
             "alpha": self.alpha,
             "gamma": self.gamma,
         }
-
-    def values_shape(self, y_true, y_pred):
-        axis = _class_axis(self.axis, y_pred.ndim, self.name)
-        return y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
 
     def _alpha(self, y_pred):
         alpha = np.asarray(self.alpha, dtype=y_pred.dtype)

@@ -50,6 +50,14 @@ def _class_axis(axis: int, ndim: int, name: str) -> int:
     return axis % ndim
 
 
+class ClassAxisLoss(Loss):
+    """A loss summed over its class axis ``self.axis``: its values have y_pred's shape without that axis."""
+
+    def values_shape(self, y_true, y_pred):
+        axis = _class_axis(self.axis, y_pred.ndim, self.name)
+        return y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
+
+
 # -- categorical ---------------------------------------------------------------------------------------
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """``−Σ y·log p`` over ``axis``: ``(N, …, K), (N, …, K) -> (N, …)``.
@@ -61,7 +69,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return loss.values(y_true, y_pred)
 
 
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(ClassAxisLoss):
     """Crossentropy of one-hot (or any distribution) targets ``(N, …, K)`` and predictions of that shape.
 
     ``CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1,
@@ -107,10 +115,6 @@ class CategoricalCrossentropy(Loss):
                 f"{output_shape[1]}) or use loss='sparse_categorical_crossentropy')"
             )
         return ""
-
-    def values_shape(self, y_true, y_pred):
-        axis = _class_axis(self.axis, y_pred.ndim, self.name)
-        return y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
 
     def call(self, y_true, y_pred):
         axis = _class_axis(self.axis, y_pred.ndim, self.name)
@@ -272,7 +276,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return loss.values(y_true, y_pred)
 
 
-class BinaryCrossentropy(Loss):
+class BinaryCrossentropy(ClassAxisLoss):
     """Crossentropy of independent yes/no targets in ``[0, 1]``, e.g. ``(N, 1)`` after a sigmoid.
 
     ``BinaryCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1, reduction='sum_over_batch_size',
@@ -309,10 +313,6 @@ class BinaryCrossentropy(Loss):
     def _smooth(self, t):
         s = self.label_smoothing
         return t * (1.0 - s) + 0.5 * s if s else t
-
-    def values_shape(self, y_true, y_pred):
-        axis = _class_axis(self.axis, y_pred.ndim, self.name)
-        return y_pred.shape[:axis] + y_pred.shape[axis + 1 :]
 
     def call(self, y_true, y_pred):
         axis = _class_axis(self.axis, y_pred.ndim, self.name)
