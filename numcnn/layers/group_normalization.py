@@ -12,14 +12,13 @@ every axis, with per-channel weights); ``groups=-1`` sets one group per channel 
 
 from __future__ import annotations
 
-from numcnn import backend, initializers
-from numcnn._checks import flag, float_dtype, integer, invalid, is_int, positive_in_dtype
+from numcnn._checks import flag, integer, invalid, is_int
 from numcnn.layers._normalize import feature_axes, standardize, standardize_backward
-from numcnn.layers.activated import _constraint, _regularizer, serialized
+from numcnn.layers._scale_shift import ScaleShift
 from numcnn.layers.base import Layer
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(ScaleShift, Layer):
     """``GroupNormalization(groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, …)`` (see the module
     docstring). Inputs of any rank ≥ 2, float32 or float64; the channel count must be a multiple of ``groups``.
 
@@ -51,13 +50,7 @@ class GroupNormalization(Layer):
         self.groups = int(groups)
         self.axis = integer("axis", axis)
         self.center, self.scale = flag("center", center), flag("scale", scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = _regularizer(beta_regularizer)
-        self.gamma_regularizer = _regularizer(gamma_regularizer)
-        self.beta_constraint = _constraint(beta_constraint)
-        self.gamma_constraint = _constraint(gamma_constraint)
-        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype"), backend.floatx()))
+        self._scale_shift_arguments(locals(), epsilon, kwargs.get("dtype"))
         super().__init__(**kwargs)
         self._cache = None
 
@@ -81,10 +74,7 @@ class GroupNormalization(Layer):
     def build(self, input_shape):
         _, channels, self.groups = self._channels(input_shape)  # -1 becomes the channel count, as in Keras
         shape = (channels,)
-        if self.scale:
-            self.add_weight("gamma", shape, self.gamma_initializer, True, self.gamma_regularizer, self.gamma_constraint)
-        if self.center:
-            self.add_weight("beta", shape, self.beta_initializer, True, self.beta_regularizer, self.beta_constraint)
+        self._add_scale_shift(shape, self.scale, self.center)
         super().build(input_shape)
 
     def _grouped(self, shape):
@@ -127,10 +117,5 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": serialized(self.beta_regularizer),
-            "gamma_regularizer": serialized(self.gamma_regularizer),
-            "beta_constraint": serialized(self.beta_constraint),
-            "gamma_constraint": serialized(self.gamma_constraint),
+            **self._scale_shift_config(),
         }

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn import backend, initializers
-from numcnn._checks import flag, float_dtype, is_int, positive_in_dtype
+from numcnn._checks import flag, is_int
 from numcnn.layers._normalize import axis_argument, feature_axes, standardize, standardize_backward
-from numcnn.layers.activated import _constraint, _regularizer, serialized
+from numcnn.layers._scale_shift import ScaleShift
 from numcnn.layers.base import Layer
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(ScaleShift, Layer):
     """``LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True, …)`` (see the module docstring).
 
     ``axis``: an int or a list of non-batch axes. Backward, with ``x̂ = (x − mean)/σ``, ``σ = √(var + ε)``,
@@ -45,13 +44,7 @@ class LayerNormalization(Layer):
         self.rms_scaling = flag("rms_scaling", kwargs.pop("rms_scaling", False))
         self.axis = axis_argument(axis)
         self.center, self.scale = flag("center", center), flag("scale", scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = _regularizer(beta_regularizer)
-        self.gamma_regularizer = _regularizer(gamma_regularizer)
-        self.beta_constraint = _constraint(beta_constraint)
-        self.gamma_constraint = _constraint(gamma_constraint)
-        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype"), backend.floatx()))
+        self._scale_shift_arguments(locals(), epsilon, kwargs.get("dtype"))
         super().__init__(**kwargs)
         self._cache = None
 
@@ -65,10 +58,7 @@ class LayerNormalization(Layer):
     def build(self, input_shape):
         axes = self._axes(len(input_shape))
         shape = tuple(input_shape[a] for a in axes)
-        if self.scale or self.rms_scaling:
-            self.add_weight("gamma", shape, self.gamma_initializer, True, self.gamma_regularizer, self.gamma_constraint)
-        if self.center and not self.rms_scaling:
-            self.add_weight("beta", shape, self.beta_initializer, True, self.beta_regularizer, self.beta_constraint)
+        self._add_scale_shift(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
         super().build(input_shape)
 
     def _broadcast(self, weight, ndim, axes):
@@ -112,10 +102,5 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": serialized(self.beta_regularizer),
-            "gamma_regularizer": serialized(self.gamma_regularizer),
-            "beta_constraint": serialized(self.beta_constraint),
-            "gamma_constraint": serialized(self.gamma_constraint),
+            **self._scale_shift_config(),
         }

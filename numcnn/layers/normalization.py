@@ -25,12 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn import backend, initializers
-from numcnn._checks import float_dtype, fraction, invalid, invalid_described, is_int, positive_in_dtype
-from numcnn.layers.activated import _constraint, _regularizer, serialized
+from numcnn._checks import fraction, invalid, invalid_described, is_int
+from numcnn.layers._scale_shift import ScaleShift
+from numcnn.layers.activated import serialized
 from numcnn.layers.base import Layer
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(ScaleShift, Layer):
     """Normalise each channel of ``(N, C)`` or ``(N, H, W, C)`` inputs (``axis=-1``; ``axis=1`` for
     ``channels_first``; any non-batch axis works). Output shape equals input shape.
 
@@ -67,15 +68,9 @@ class BatchNormalization(Layer):
             if not isinstance(value, (bool, np.bool_)):
                 raise invalid(name, "True or False", value, TypeError)  # as _checks.flag words it
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = _regularizer(beta_regularizer)
-        self.gamma_regularizer = _regularizer(gamma_regularizer)
-        self.beta_constraint = _constraint(beta_constraint)
-        self.gamma_constraint = _constraint(gamma_constraint)
-        self.epsilon = positive_in_dtype("epsilon", epsilon, float_dtype(kwargs.get("dtype"), backend.floatx()))
+        self._scale_shift_arguments(locals(), epsilon, kwargs.get("dtype"))
         super().__init__(**kwargs)
         self._cache = None
 
@@ -90,12 +85,7 @@ class BatchNormalization(Layer):
         self._axis = self.axis % rank
         channels = (input_shape[self._axis],)
         # add_weight keeps insertion order, which gives Keras' gamma, beta, moving_mean, moving_variance
-        if self.scale:
-            self.add_weight(
-                "gamma", channels, self.gamma_initializer, True, self.gamma_regularizer, self.gamma_constraint
-            )
-        if self.center:
-            self.add_weight("beta", channels, self.beta_initializer, True, self.beta_regularizer, self.beta_constraint)
+        self._add_scale_shift(channels, self.scale, self.center)
         self.add_weight("moving_mean", channels, self.moving_mean_initializer, trainable=False)
         self.add_weight("moving_variance", channels, self.moving_variance_initializer, trainable=False)
         super().build(input_shape)
