@@ -365,12 +365,15 @@ class Layer(WeightLists):
 
     def count_params(self) -> int:
         """The number of scalars in the weights; ``ValueError`` before the layer is built, as in Keras 3."""
-        if not self.built:
+        if not self._has_weights_to_count():
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                 "You can build it manually via: `layer.build(input_shape)`."
             )
         return int(sum(w.size for w in self.weights))
+
+    def _has_weights_to_count(self) -> bool:
+        return self.built
 
     # -- description ------------------------------------------------------------------------------
     def get_config(self) -> dict:

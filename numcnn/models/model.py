@@ -281,10 +281,9 @@ class Model(TrainingMixin, FilesMixin, Layer):
         except ValueError:
             return "?"  # not built yet
 
-    def count_params(self) -> int:
-        if not self.built and not any(layer.built for layer in self.leaf_layers()):
-            return Layer.count_params(self)  # Keras' ValueError, naming the model
-        return sum(int(sum(w.size for w in layer.weights)) for layer in self.leaf_layers())
+    def _has_weights_to_count(self) -> bool:
+        """Built, or holding a built layer (a Sequential whose first layer was built elsewhere)."""
+        return self.built or any(layer.built for layer in self.leaf_layers())
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
