@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numcnn import backend
 from numcnn._checks import finite_number, float_dtype, fraction, invalid, is_int, numeric_dtype, random_seed
 from numcnn.tensors import Tensor
 
@@ -174,6 +175,4 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
 
 
 def _floatx() -> np.dtype:
-    from numcnn import backend
-
     return np.dtype(backend.floatx())
